@@ -1,0 +1,20 @@
+import type { Role } from '@lodestone/shared';
+
+export interface NavItem {
+  to: string;
+  /** i18n key */
+  label: string;
+  roles: Role[];
+  /** Name of a counter shown beside the item (e.g. unread alerts). */
+  badge?: 'unreadAlerts';
+}
+
+/** The main navigation, as each role may see it. */
+export const navigation: NavItem[] = [
+  { to: '/admin/users', label: 'nav.users', roles: ['admin'] },
+  { to: '/admin/audit', label: 'nav.audit', roles: ['admin'] },
+];
+
+export function navigationFor(role: Role | null): NavItem[] {
+  return role ? navigation.filter((item) => item.roles.includes(role)) : [];
+}

@@ -1,0 +1,14 @@
+import { createApp } from 'vue';
+import { createPinia } from 'pinia';
+import App from './App.vue';
+import { router } from './router.ts';
+import { i18n } from './i18n/index.ts';
+import { applyTheme, savedTheme } from './theme.ts';
+import './styles/main.css';
+
+applyTheme(savedTheme());
+const app = createApp(App);
+app.use(createPinia());
+app.use(i18n);
+app.use(router);
+app.mount('#app');

@@ -1,0 +1,44 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import type { Role } from '@lodestone/shared';
+import { useSessionStore } from './stores/session.ts';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without signing in. */
+    public?: boolean;
+    /** Roles that may open the page; any signed-in role when absent. */
+    roles?: Role[];
+    /** i18n key of the page title. */
+    title?: string;
+  }
+}
+
+/** Where each role starts after sign-in. */
+export function homeFor(role: Role | null): string {
+  return role === 'admin' ? '/admin/users' : '/profile';
+}
+
+const routes: RouteRecordRaw[] = [
+  { path: '/sign-in', name: 'sign-in', component: () => import('./views/SignInView.vue'), meta: { public: true, title: 'signIn.title' } },
+  { path: '/', name: 'home', redirect: () => homeFor(useSessionStore().role) },
+  { path: '/profile', name: 'profile', component: () => import('./views/ProfileView.vue'), meta: { title: 'profile.title' } },
+  { path: '/admin', redirect: '/admin/users' },
+  { path: '/admin/users', name: 'admin-users', component: () => import('./views/admin/AdminUsersView.vue'), meta: { roles: ['admin'], title: 'admin.usersTitle' } },
+  { path: '/admin/audit', name: 'admin-audit', component: () => import('./views/admin/AdminAuditView.vue'), meta: { roles: ['admin'], title: 'admin.auditTitle' } },
+  { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { public: true, title: 'notFound.title' } },
+];
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+});
+
+router.beforeEach(async (to) => {
+  const session = useSessionStore();
+  await session.ensureLoaded();
+  if (to.name === 'sign-in' && session.signedIn) return homeFor(session.role);
+  if (!to.meta.public && !session.signedIn) return { name: 'sign-in', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };
+  if (to.meta.roles && (!session.role || !to.meta.roles.includes(session.role))) return { name: 'not-found', params: { pathMatch: to.path.slice(1).split('/') } };
+  return true;
+});

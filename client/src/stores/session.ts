@@ -1,0 +1,88 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { ProfileUpdate, Role, User } from '@lodestone/shared';
+import { ApiError, api, onUnauthorized } from '../api.ts';
+import { setUiLocale } from '../i18n/index.ts';
+import { useConnectionStore } from './connection.ts';
+
+/** The signed-in user, sign-in and sign-out, and the end of a session however it happens. */
+export const useSessionStore = defineStore('session', () => {
+  const user = ref<User | null>(null);
+  const loaded = ref(false);
+  /** Why the last session ended, shown on the sign-in page. */
+  const endedReason = ref<'expired' | null>(null);
+  let loading: Promise<void> | null = null;
+  const connection = useConnectionStore();
+
+  const role = computed<Role | null>(() => user.value?.role ?? null);
+  const signedIn = computed(() => user.value !== null);
+
+  function begin(next: User): void {
+    user.value = next;
+    endedReason.value = null;
+    setUiLocale(next.locale);
+    connection.start();
+  }
+
+  function end(reason: 'expired' | null): void {
+    if (!user.value) return;
+    user.value = null;
+    endedReason.value = reason;
+    connection.stop();
+    endedListeners.forEach((l) => l());
+  }
+
+  const endedListeners = new Set<() => void>();
+  /** The router listens here to go to the sign-in page. */
+  function onEnded(listener: () => void): () => void {
+    endedListeners.add(listener);
+    return () => endedListeners.delete(listener);
+  }
+
+  onUnauthorized(() => end('expired'));
+  connection.onSessionEnded(() => {
+    // The socket was closed by the server; ask the API whether the session is really gone.
+    api.get<{ user: User }>('/session').catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 401) end('expired');
+    });
+  });
+
+  /** Loads the current session once (on first navigation). */
+  function ensureLoaded(): Promise<void> {
+    loading ??= api
+      .get<{ user: User }>('/session')
+      .then(({ user: u }) => begin(u))
+      .catch(() => undefined)
+      .finally(() => {
+        loaded.value = true;
+      });
+    return loading;
+  }
+
+  async function signIn(username: string, password: string): Promise<void> {
+    const answer = await api.post<{ user: User }>('/session', { username, password });
+    begin(answer.user);
+  }
+
+  async function signOut(): Promise<void> {
+    try {
+      await api.delete('/session');
+    } finally {
+      end(null);
+    }
+  }
+
+  async function updateProfile(patch: ProfileUpdate): Promise<User> {
+    const updated = await api.patch<User>('/profile', patch);
+    user.value = updated;
+    return updated;
+  }
+
+  /** Switches the UI language, and keeps it on the account when signed in. */
+  async function chooseLocale(locale: 'en' | 'ja'): Promise<void> {
+    setUiLocale(locale);
+    if (user.value && user.value.locale !== locale) await updateProfile({ locale }).catch(() => undefined);
+  }
+
+  return { user, loaded, role, signedIn, endedReason, ensureLoaded, signIn, signOut, updateProfile, chooseLocale, onEnded };
+});

@@ -1,0 +1,157 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDatabase } from './db/connection.ts';
+import { createServices, type Services, type ServiceOptions } from './services.ts';
+import { AllowedOrigins } from './http/origins.ts';
+import { problems } from './http/problem.ts';
+import { problemsPlugin, sendProblem } from './plugins/problems.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { realtimePlugin } from './plugins/realtime.ts';
+import { securityPlugin } from './plugins/security.ts';
+import { clientBuilt, clientPlugin } from './plugins/client.ts';
+import { docsPlugin } from './plugins/docs.ts';
+import { OWASP_SCRYPT_LOG2N } from './features/users/passwords.ts';
+import { sessionRoutes } from './features/users/session.routes.ts';
+import { usersRoutes } from './features/users/users.routes.ts';
+import { tokensRoutes } from './features/users/tokens.routes.ts';
+import { profileRoutes } from './features/users/profile.routes.ts';
+import { eventsRoutes } from './features/events/events.routes.ts';
+import { referenceRoutes } from './features/reference/reference.routes.ts';
+
+export interface AppOptions {
+  /** `file:PATH` or `file::memory:`. */
+  databaseUrl: string;
+  /** The origin browsers use; without it, the listening loopback address. */
+  publicOrigin?: string;
+  /** Password of the `admin` account created on a new database; random (announced once) when unset. */
+  adminPassword?: string;
+  /** Load the demo scenario on a new database. */
+  demo?: boolean;
+  logger?: FastifyServerOptions['logger'];
+  /** Built client to serve; defaults to client/dist. `null` serves no client. */
+  clientDir?: string | null;
+  sessionIdleMinutes?: number;
+  sessionMaxHours?: number;
+  rateLimitPerMinute?: number;
+  /** log2 of scrypt's N for new password hashes; 17 (OWASP) unless a test lowers it. */
+  passwordLog2N?: number;
+  /** The clock every service reads; tests move it to expire sessions. */
+  clock?: () => Date;
+  /** Where a one-time message (the generated admin password) is printed. */
+  announce?: (message: string) => void;
+  trustProxy?: boolean;
+}
+
+export interface Lodestone extends Services {
+  origins: AllowedOrigins;
+  options: ServiceOptions;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    lodestone: Lodestone;
+  }
+}
+
+const DEFAULT_CLIENT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../client/dist');
+const BODY_LIMIT = 64 * 1024;
+
+/** Builds the whole application on one database. Never listens: main.ts and tests do. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: options.trustProxy ?? false,
+    // Routes validate with the shared zod schemas; the JSON schemas only describe them (OpenAPI).
+    ajv: { customOptions: { coerceTypes: false } },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // The API speaks JSON only; anything else is 415, not a string handed to a route.
+  app.removeContentTypeParser('text/plain');
+
+  const handle = openDatabase(options.databaseUrl);
+  const serviceOptions: ServiceOptions = {
+    clock: options.clock ?? (() => new Date()),
+    passwordLog2N: options.passwordLog2N ?? OWASP_SCRYPT_LOG2N,
+    sessionIdleMs: (options.sessionIdleMinutes ?? 12 * 60) * 60_000,
+    sessionMaxMs: (options.sessionMaxHours ?? 7 * 24) * 3_600_000,
+  };
+  const services = createServices(handle, serviceOptions);
+  const origins = new AllowedOrigins(options.publicOrigin, () => app.server.address());
+  app.decorate('lodestone', { ...services, origins, options: serviceOptions });
+  app.addHook('onClose', async () => handle.close());
+
+  const bootstrap = await services.users.bootstrapAdmin(options.adminPassword);
+  if (bootstrap?.generatedPassword) {
+    (options.announce ?? ((m: string) => app.log.warn(m)))(
+      `Created the admin account. Username: admin  Password: ${bootstrap.generatedPassword}  (shown once; change it under Profile)`,
+    );
+  }
+  void services.sessions.warm();
+
+  const housekeeping = setInterval(() => {
+    services.idempotency.purge();
+    services.sessions.purgeExpired();
+  }, 60 * 60_000);
+  housekeeping.unref();
+  app.addHook('onClose', async () => clearInterval(housekeeping));
+
+  await app.register(problemsPlugin);
+  await app.register(cookie);
+  await app.register(securityPlugin);
+  await app.register(authPlugin);
+  await app.register(realtimePlugin);
+  await app.register(docsPlugin);
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    try {
+      handle.sqlite.prepare('SELECT 1').get();
+      return { ok: true };
+    } catch {
+      return reply.code(503).type('application/problem+json').send({ type: 'about:blank', title: 'Not ready', status: 503, detail: 'The database does not answer.' });
+    }
+  });
+
+  await app.register(
+    async (api) => {
+      await api.register(rateLimit, {
+        global: true,
+        hook: 'preHandler',
+        max: options.rateLimitPerMinute ?? 6000,
+        timeWindow: 60_000,
+        keyGenerator: (request) => (request.auth ? `user:${request.auth.user.id}` : `ip:${request.ip}`),
+        errorResponseBuilder: (_request, context) => problems.rateLimited(context.ttl / 1000),
+      });
+      await api.register(sessionRoutes);
+      await api.register(profileRoutes);
+      await api.register(usersRoutes);
+      await api.register(tokensRoutes);
+      await api.register(eventsRoutes);
+      await api.register(referenceRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+
+  const clientDir = options.clientDir === undefined ? DEFAULT_CLIENT_DIR : options.clientDir;
+  const serveClient = clientBuilt(clientDir);
+  if (serveClient) await app.register(clientPlugin, { root: clientDir });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const isPage = (request.method === 'GET' || request.method === 'HEAD') && !path.startsWith('/api/') && !path.startsWith('/socket.io');
+    if (serveClient && isPage && !/\.[a-z0-9]+$/i.test(path)) {
+      // History-mode routing: every page path is the app itself.
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    return sendProblem(reply, problems.notFound(`route ${request.method} ${path}`));
+  });
+
+  return app;
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { databasePath } from './db/connection.ts';
+
+const port = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0).max(65535, 'must be at most 65535');
+const positive = (name: string) => z.coerce.number({ message: `${name} must be a number` }).positive('must be above 0');
+
+const Environment = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  DATABASE_URL: z
+    .string()
+    .default('file:./data/lodestone.db')
+    .refine(
+      (url) => {
+        try {
+          databasePath(url);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'must be file:PATH or file::memory:' },
+    ),
+  LODESTONE_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').max(256).optional(),
+  LODESTONE_DEMO: z.enum(['0', '1'], { message: 'must be 0 or 1' }).default('0'),
+  PUBLIC_ORIGIN: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isOrigin(v), { message: 'must be an origin such as https://lodestone.example.gov (scheme, host, optional port; no path)' }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LODESTONE_SESSION_IDLE_MINUTES: positive('LODESTONE_SESSION_IDLE_MINUTES').default(12 * 60),
+  LODESTONE_SESSION_MAX_HOURS: positive('LODESTONE_SESSION_MAX_HOURS').default(7 * 24),
+  LODESTONE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(60, 'must be at least 60').default(6000),
+});
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  adminPassword: string | undefined;
+  demo: boolean;
+  publicOrigin: string;
+  logLevel: string;
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
+  rateLimitPerMinute: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads the environment; a bad value stops the start with a message naming each variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = Environment.safeParse(present);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const given = present[name];
+      return `  ${name}=${given === undefined ? '(unset)' : JSON.stringify(name.includes('PASSWORD') ? '…' : given)}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = result.data;
+  const hostForUrl = e.HOST.includes(':') ? `[${e.HOST}]` : e.HOST === '0.0.0.0' ? '127.0.0.1' : e.HOST;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    adminPassword: e.LODESTONE_ADMIN_PASSWORD,
+    demo: e.LODESTONE_DEMO === '1',
+    publicOrigin: (e.PUBLIC_ORIGIN ?? `http://${hostForUrl}:${e.PORT}`).replace(/\/$/, ''),
+    logLevel: e.LOG_LEVEL,
+    sessionIdleMinutes: e.LODESTONE_SESSION_IDLE_MINUTES,
+    sessionMaxHours: e.LODESTONE_SESSION_MAX_HOURS,
+    rateLimitPerMinute: e.LODESTONE_RATE_LIMIT_PER_MINUTE,
+  };
+}

@@ -1,0 +1,56 @@
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as schema from './schema.ts';
+
+export type Db = BetterSQLite3Database<typeof schema>;
+
+export interface DatabaseHandle {
+  /** drizzle over the connection; what feature services and the event log use. */
+  db: Db;
+  /** The raw better-sqlite3 connection, for pragmas, transactions and backups. */
+  sqlite: Database.Database;
+  /** True when the schema was created by this open: the database is new. */
+  created: boolean;
+  close(): void;
+}
+
+export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../../migrations');
+
+/** Turns `file:PATH` or `file::memory:` into what better-sqlite3 opens. */
+export function databasePath(url: string): string {
+  if (!url.startsWith('file:')) throw new Error(`DATABASE_URL must start with "file:" (got "${url}")`);
+  const path = url.slice('file:'.length);
+  if (path === '' ) throw new Error('DATABASE_URL names no file');
+  return path === ':memory:' ? ':memory:' : resolve(path);
+}
+
+/**
+ * Opens the SQLite database with the durability Lodestone promises (WAL, synchronous=FULL,
+ * foreign keys, a busy timeout) and applies pending migrations.
+ */
+export function openDatabase(url: string): DatabaseHandle {
+  const path = databasePath(url);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path);
+  sqlite.pragma('journal_mode = WAL');
+  // better-sqlite3 opens WAL connections at NORMAL; an acknowledged change must survive power loss.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const hadSchema =
+    sqlite.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'users'").get() as { n: number };
+  const db = drizzle(sqlite, { schema });
+  migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  return {
+    db,
+    sqlite,
+    created: hadSchema.n === 0,
+    close: () => {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+// Times are ISO 8601 UTC strings as the API carries them (always 24 characters, so they sort as text).
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    username: text('username').notNull(),
+    displayName: text('display_name').notNull(),
+    role: text('role', { enum: ['admin', 'lead', 'member', 'liaison', 'staff'] }).notNull(),
+    agency: text('agency').notNull(),
+    side: text('side', { enum: ['US', 'JP'] }).notNull(),
+    locale: text('locale', { enum: ['en', 'ja'] }).notNull(),
+    timeZone: text('time_zone').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('users_username').on(t.username)],
+);
+
+/** Server-side sessions; the id is the SHA-256 of the cookie's secret, never the secret itself. */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: text('created_at').notNull(),
+    lastSeenAt: text('last_seen_at').notNull(),
+    expiresAt: text('expires_at').notNull(),
+  },
+  (t) => [index('sessions_user').on(t.userId)],
+);
+
+/** Personal API tokens, stored as the SHA-256 of the secret. */
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: text('created_at').notNull(),
+    lastUsedAt: text('last_used_at'),
+    revokedAt: text('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_tokens_hash').on(t.tokenHash), index('api_tokens_user').on(t.userId)],
+);
+
+/** Head of each event stream: the last seq and hash, so an append reads one row. */
+export const streams = sqliteTable('streams', {
+  name: text('name').primaryKey(),
+  headSeq: integer('head_seq').notNull(),
+  headHash: text('head_hash').notNull(),
+});
+
+/** The append-only, hash-chained event log. */
+export const events = sqliteTable(
+  'events',
+  {
+    stream: text('stream').notNull(),
+    seq: integer('seq').notNull(),
+    type: text('type').notNull(),
+    at: text('at').notNull(),
+    actorId: text('actor_id'),
+    /** JSON snapshot {id, displayName, agency, side} of the actor when the event happened. */
+    actor: text('actor'),
+    data: text('data').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.stream, t.seq] })],
+);
+
+/** Responses kept for Idempotency-Key replays, committed with the change they made. */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    userId: text('user_id').notNull(),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    status: integer('status').notNull(),
+    body: text('body').notNull(),
+    createdAt: text('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.method, t.path, t.key] }), index('idempotency_created').on(t.createdAt)],
+);

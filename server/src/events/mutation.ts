@@ -1,0 +1,31 @@
+import type { Actor } from '@lodestone/shared';
+import { problems } from '../http/problem.ts';
+import type { EventLog, Tx } from './event-log.ts';
+import { IdempotentReplay, type IdempotencyScope, type IdempotencyStore } from './idempotency.ts';
+
+/** Who is changing something, and the Idempotency-Key scope the answer is kept under. */
+export interface Mutation {
+  actor: Actor;
+  idempotency?: IdempotencyScope & { status: number };
+}
+
+/**
+ * Runs a change as one transaction with its events and, when the request carried an
+ * Idempotency-Key, the answer to replay: a crash can never apply a retry twice.
+ */
+export function commit<T>(log: EventLog, store: IdempotencyStore, mutation: Mutation, work: (tx: Tx) => T): T {
+  return log.transaction((tx) => {
+    const scope = mutation.idempotency;
+    if (scope) {
+      // A concurrent request with the same key may have committed since the pre-check.
+      const previous = store.find(scope);
+      if (previous) {
+        if (previous.requestHash !== scope.requestHash) throw problems.idempotencyMismatch();
+        throw new IdempotentReplay(previous);
+      }
+    }
+    const result = work(tx);
+    if (scope) store.save(tx, scope, scope.status, JSON.stringify(result));
+    return result;
+  });
+}

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { EventsQuery } from '@lodestone/shared';
+import { may } from '../../auth/policy.ts';
+import { requireAllowed, requireUser } from '../../http/context.ts';
+import { refusals, schemaOf } from '../../http/openapi.ts';
+import { ProblemError } from '../../http/problem.ts';
+import { parse } from '../../http/validate.ts';
+
+const eventSchema = {
+  type: 'object',
+  properties: {
+    stream: { type: 'string' },
+    seq: { type: 'integer' },
+    type: { type: 'string' },
+    at: { type: 'string', format: 'date-time' },
+    actor: { type: 'object', nullable: true },
+    data: { type: 'object' },
+    prevHash: { type: 'string' },
+    hash: { type: 'string' },
+  },
+} as const;
+
+const AuditAnswer = z.object({
+  ok: z.boolean(),
+  streams: z.number().int(),
+  events: z.number().int(),
+  firstBadEvent: z.object({ stream: z.string(), seq: z.number().int() }).optional(),
+});
+
+/** Reading the event log: catch-up pages of one stream, and the audit of every chain. */
+export async function eventsRoutes(app: FastifyInstance): Promise<void> {
+  const { log, streamAccess } = app.lodestone;
+
+  app.get(
+    '/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Events of a stream the caller may read, seq > after, ascending',
+        querystring: schemaOf(EventsQuery),
+        response: {
+          200: { type: 'object', properties: { events: { type: 'array', items: eventSchema }, head: { type: 'integer' } } },
+          ...refusals(400, 404),
+        },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const query = parse(EventsQuery, request.query);
+      const decision = streamAccess.check(user, query.stream);
+      if (!decision.ok) throw new ProblemError(decision.status, { title: decision.title, detail: `You may not read the stream ${query.stream}.` });
+      return { events: log.read(query.stream, query.after, query.limit), head: log.head(query.stream) };
+    },
+  );
+
+  app.get(
+    '/audit/verify',
+    { schema: { tags: ['events'], summary: 'Re-verify every hash chain (admin)', response: { 200: schemaOf(AuditAnswer), ...refusals() } } },
+    async (request) => {
+      requireAllowed(request, may.verifyAudit, 'Only an admin verifies the audit chain.');
+      return log.verify();
+    },
+  );
+}

@@ -1,0 +1,79 @@
+import type { FastifyInstance } from 'fastify';
+import { SignIn, User } from '@lodestone/shared';
+import { z } from 'zod';
+import { requireUser } from '../../http/context.ts';
+import { refusals, schemaOf } from '../../http/openapi.ts';
+import { problems } from '../../http/problem.ts';
+import { parse } from '../../http/validate.ts';
+import { SESSION_COOKIE } from '../../plugins/auth.ts';
+import { LoginThrottle } from '../../auth/login-throttle.ts';
+
+const SessionAnswer = schemaOf(z.object({ user: User }));
+
+/** Failed sign-ins allowed per (username, address) within the window before 429. */
+const MAX_FAILURES = 10;
+const FAILURE_WINDOW_MS = 15 * 60_000;
+
+/** Sign-in, the current session, sign-out. */
+export async function sessionRoutes(app: FastifyInstance): Promise<void> {
+  const { sessions, users, options } = app.lodestone;
+  const throttle = new LoginThrottle(MAX_FAILURES, FAILURE_WINDOW_MS, options.clock);
+  const sweep = setInterval(() => throttle.sweep(), 60_000);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
+
+  app.post(
+    '/session',
+    {
+      config: { rateLimit: { max: 100, timeWindow: 60_000, keyGenerator: (request) => `signin:${request.ip}` } },
+      schema: {
+        tags: ['session'],
+        summary: 'Sign in; sets an httpOnly session cookie',
+        security: [],
+        body: schemaOf(SignIn),
+        response: { 200: SessionAnswer, ...refusals(400, 429) },
+      },
+    },
+    async (request, reply) => {
+      const input = parse(SignIn, request.body);
+      const wait = throttle.retryAfter(input.username, request.ip);
+      if (wait > 0) throw problems.rateLimited(wait, 'Too many failed sign-ins for this name from your address; wait before trying again.');
+      const result = await sessions.signIn(input.username, input.password);
+      if (!result) {
+        throttle.fail(input.username, request.ip);
+        throw problems.unauthorized('The username or password is wrong, or the account is disabled.');
+      }
+      throttle.succeed(input.username, request.ip);
+      // A sign-in always starts a new session; one the browser already held ends here.
+      if (request.auth?.sessionId) sessions.end(request.auth.sessionId);
+      reply.setCookie(SESSION_COOKIE, result.token, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: app.lodestone.origins.secure(),
+        maxAge: Math.floor(options.sessionMaxMs / 1000),
+      });
+      const user = users.get(result.user.id);
+      return { user };
+    },
+  );
+
+  app.get(
+    '/session',
+    { schema: { tags: ['session'], summary: 'The signed-in user', response: { 200: SessionAnswer, ...refusals() } } },
+    async (request) => {
+      const caller = requireUser(request);
+      return { user: users.get(caller.id) };
+    },
+  );
+
+  app.delete(
+    '/session',
+    { schema: { tags: ['session'], summary: 'Sign out: ends the session and closes its sockets', response: { 204: { type: 'null' } } } },
+    async (request, reply) => {
+      if (request.auth?.sessionId) sessions.end(request.auth.sessionId);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { desc, eq, sql } from 'drizzle-orm';
+import type { ApiToken, CreatedApiToken } from '@lodestone/shared';
+import { apiTokens, users } from '../../db/schema.ts';
+import { append } from '../../events/event-log.ts';
+import type { Mutation } from '../../events/mutation.ts';
+import { problems } from '../../http/problem.ts';
+import { newId } from '../../ids.ts';
+import type { ServiceContext } from '../../services.ts';
+import { may, type AuthUser } from '../../auth/policy.ts';
+import { secretHash } from './sessions.service.ts';
+import { toAuthUser, type UsersService } from './users.service.ts';
+
+type TokenRow = typeof apiTokens.$inferSelect;
+
+function toToken(row: TokenRow): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    userId: row.userId,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+  };
+}
+
+const TOUCH_AFTER_MS = 60_000;
+
+/** Personal API tokens: shown once, stored hashed, revocable by their owner or an admin. */
+export class TokensService {
+  private readonly byHash;
+  private readonly touch;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly accounts: UsersService,
+  ) {
+    const db = ctx.handle.db;
+    this.byHash = db
+      .select({ token: apiTokens, user: users })
+      .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .where(eq(apiTokens.tokenHash, sql.placeholder('hash')))
+      .prepare();
+    this.touch = db
+      .update(apiTokens)
+      .set({ lastUsedAt: sql`${sql.placeholder('now')}` })
+      .where(eq(apiTokens.id, sql.placeholder('id')))
+      .prepare();
+  }
+
+  create(mutation: Mutation, owner: AuthUser, name: string): CreatedApiToken {
+    return this.ctx.commit(mutation, (tx) => {
+      const secret = `lsk_${randomBytes(32).toString('base64url')}`;
+      const row: TokenRow = {
+        id: newId(),
+        userId: owner.id,
+        name,
+        tokenHash: secretHash(secret),
+        createdAt: tx.at,
+        lastUsedAt: null,
+        revokedAt: null,
+      };
+      tx.db.insert(apiTokens).values(row).run();
+      append(tx, 'admin', 'token.created', mutation.actor, toToken(row));
+      return { id: row.id, name: row.name, token: secret, userId: row.userId, createdAt: row.createdAt };
+    });
+  }
+
+  /** A user's tokens, newest first, revoked ones included. */
+  list(userId: string): ApiToken[] {
+    return this.ctx.handle.db
+      .select()
+      .from(apiTokens)
+      .where(eq(apiTokens.userId, userId))
+      .orderBy(desc(apiTokens.createdAt))
+      .all()
+      .map(toToken);
+  }
+
+  /** Revokes a token: its owner or an admin may. Revoking twice is harmless. */
+  revoke(mutation: Mutation, requester: AuthUser, tokenId: string): void {
+    const revoked = this.ctx.commit(mutation, (tx) => {
+      const row = tx.db.select().from(apiTokens).where(eq(apiTokens.id, tokenId)).get();
+      if (!row) throw problems.notFound('token');
+      if (row.userId !== requester.id && !may.manageUsers(requester)) {
+        throw problems.forbidden('Only the owner of a token or an admin may revoke it.');
+      }
+      if (row.revokedAt !== null) return false;
+      tx.db.update(apiTokens).set({ revokedAt: tx.at }).where(eq(apiTokens.id, tokenId)).run();
+      append(tx, 'admin', 'token.revoked', mutation.actor, toToken({ ...row, revokedAt: tx.at }));
+      return true;
+    });
+    if (revoked) this.ctx.signals.emit('revoke', { tokenId });
+  }
+
+  /** The owner a bearer secret acts as, when the token is live and the owner enabled. */
+  resolve(secret: string): { user: AuthUser; tokenId: string } | null {
+    const found = this.byHash.get({ hash: secretHash(secret) });
+    if (!found || found.token.revokedAt !== null || found.user.disabled) return null;
+    const now = this.ctx.now().getTime();
+    if (found.token.lastUsedAt === null || now - Date.parse(found.token.lastUsedAt) > TOUCH_AFTER_MS) {
+      this.touch.run({ id: found.token.id, now: new Date(now).toISOString() });
+    }
+    return { user: toAuthUser(found.user), tokenId: found.token.id };
+  }
+
+}

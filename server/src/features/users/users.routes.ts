@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ApiToken, Id, Person, User, UserCreate, UserUpdate } from '@lodestone/shared';
+import { may } from '../../auth/policy.ts';
+import { mutationOf, requireAllowed, requireUser } from '../../http/context.ts';
+import { refusals, schemaOf } from '../../http/openapi.ts';
+import { problems } from '../../http/problem.ts';
+import { parse } from '../../http/validate.ts';
+import { STREAM_HEAD_HEADER } from '../../http/openapi.ts';
+
+const IdParams = z.strictObject({ id: Id });
+const adminOnly = 'Only an admin manages accounts.';
+
+/** Account administration (admin) and the people directory (everyone signed in). */
+export async function usersRoutes(app: FastifyInstance): Promise<void> {
+  const { users, tokens } = app.lodestone;
+
+  app.get(
+    '/people',
+    { schema: { tags: ['users'], summary: 'Enabled accounts, to pick members, co-leads and owners', response: { 200: schemaOf(z.array(Person)), ...refusals() } } },
+    async (request) => {
+      requireUser(request);
+      return users.people();
+    },
+  );
+
+  app.get(
+    '/users',
+    { schema: { tags: ['users'], summary: 'All accounts (admin)', response: { 200: schemaOf(z.array(User)), ...refusals() } } },
+    async (request, reply) => {
+      requireAllowed(request, may.manageUsers, adminOnly);
+      // The seq this list reflects: follow the admin stream from here and miss nothing.
+      reply.header(STREAM_HEAD_HEADER, app.lodestone.log.head('admin'));
+      return users.list();
+    },
+  );
+
+  app.post(
+    '/users',
+    { schema: { tags: ['users'], summary: 'Create an account (admin)', body: schemaOf(UserCreate), response: { 201: schemaOf(User), ...refusals(400, 409) } } },
+    async (request, reply) => {
+      requireAllowed(request, may.manageUsers, adminOnly);
+      const input = parse(UserCreate, request.body);
+      const user = await users.create(mutationOf(request, 201), input);
+      return reply.code(201).send(user);
+    },
+  );
+
+  app.get(
+    '/users/:id',
+    { schema: { tags: ['users'], summary: 'One account (admin)', params: schemaOf(IdParams), response: { 200: schemaOf(User), ...refusals(404) } } },
+    async (request) => {
+      requireAllowed(request, may.manageUsers, adminOnly);
+      const { id } = parse(IdParams, request.params);
+      const user = users.get(id);
+      if (!user) throw problems.notFound('user');
+      return user;
+    },
+  );
+
+  app.patch(
+    '/users/:id',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Change an account: name, role, agency, side, language, time zone, password, disabled (admin)',
+        params: schemaOf(IdParams),
+        body: schemaOf(UserUpdate),
+        response: { 200: schemaOf(User), ...refusals(400, 404, 409) },
+      },
+    },
+    async (request) => {
+      requireAllowed(request, may.manageUsers, adminOnly);
+      const { id } = parse(IdParams, request.params);
+      const patch = parse(UserUpdate, request.body);
+      return users.update(mutationOf(request), id, patch);
+    },
+  );
+
+  app.get(
+    '/users/:id/tokens',
+    { schema: { tags: ['tokens'], summary: "An account's API tokens (admin)", params: schemaOf(IdParams), response: { 200: schemaOf(z.array(ApiToken)), ...refusals(404) } } },
+    async (request) => {
+      requireAllowed(request, may.manageUsers, adminOnly);
+      const { id } = parse(IdParams, request.params);
+      if (!users.get(id)) throw problems.notFound('user');
+      return tokens.list(id);
+    },
+  );
+}

@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
+import {
+  defaultLocale,
+  defaultTimeZone,
+  type Actor,
+  type Person,
+  type ProfileUpdate,
+  type User,
+  type UserCreate,
+  type UserUpdate,
+} from '@lodestone/shared';
+import { users } from '../../db/schema.ts';
+import { append } from '../../events/event-log.ts';
+import type { Mutation } from '../../events/mutation.ts';
+import { problems } from '../../http/problem.ts';
+import { newId } from '../../ids.ts';
+import type { ServiceContext } from '../../services.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import type { AuthUser } from '../../auth/policy.ts';
+
+export type UserRow = typeof users.$inferSelect;
+
+/** The public shape of an account: everything but the password hash. */
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    username: row.username,
+    displayName: row.displayName,
+    role: row.role,
+    agency: row.agency,
+    side: row.side,
+    locale: row.locale,
+    timeZone: row.timeZone,
+    disabled: row.disabled,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function toAuthUser(row: UserRow): AuthUser {
+  const { id, username, displayName, role, agency, side, locale, timeZone } = row;
+  return { id, username, displayName, role, agency, side, locale, timeZone };
+}
+
+export function actorOf(user: Pick<AuthUser, 'id' | 'displayName' | 'agency' | 'side'>): Actor {
+  return { id: user.id, displayName: user.displayName, agency: user.agency, side: user.side };
+}
+
+/** Accounts: the admin's user management, the people directory and each user's own profile. */
+export class UsersService {
+  private readonly byIdQuery;
+  private readonly byUsernameQuery;
+
+  constructor(private readonly ctx: ServiceContext) {
+    const db = ctx.handle.db;
+    this.byIdQuery = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
+    this.byUsernameQuery = db.select().from(users).where(eq(users.username, sql.placeholder('username'))).prepare();
+  }
+
+  row(id: string): UserRow | undefined {
+    return this.byIdQuery.get({ id });
+  }
+
+  rowByUsername(username: string): UserRow | undefined {
+    return this.byUsernameQuery.get({ username });
+  }
+
+  get(id: string): User | undefined {
+    const row = this.row(id);
+    return row && toUser(row);
+  }
+
+  list(): User[] {
+    return this.ctx.handle.db.select().from(users).orderBy(asc(users.username)).all().map(toUser);
+  }
+
+  /** Enabled accounts, to pick members, co-leads and owners. */
+  people(): Person[] {
+    return this.ctx.handle.db
+      .select({ id: users.id, displayName: users.displayName, role: users.role, agency: users.agency, side: users.side })
+      .from(users)
+      .where(eq(users.disabled, false))
+      .orderBy(asc(users.displayName))
+      .all();
+  }
+
+  async create(mutation: Mutation | null, input: UserCreate): Promise<User> {
+    const passwordHash = await hashPassword(input.password, this.ctx.options.passwordLog2N);
+    const write = (tx: Parameters<Parameters<ServiceContext['commit']>[1]>[0]) => {
+      if (this.rowByUsername(input.username)) throw problems.conflict(`The username "${input.username}" is taken.`);
+      const row: UserRow = {
+        id: newId(),
+        username: input.username,
+        displayName: input.displayName,
+        role: input.role,
+        agency: input.agency,
+        side: input.side,
+        locale: input.locale ?? defaultLocale(input.side),
+        timeZone: input.timeZone ?? defaultTimeZone(input.side),
+        passwordHash,
+        disabled: false,
+        createdAt: tx.at,
+        updatedAt: tx.at,
+      };
+      tx.db.insert(users).values(row).run();
+      const user = toUser(row);
+      append(tx, 'admin', 'user.created', mutation?.actor ?? null, user);
+      return user;
+    };
+    return mutation ? this.ctx.commit(mutation, write) : this.ctx.log.transaction(write);
+  }
+
+  async update(mutation: Mutation, id: string, patch: UserUpdate): Promise<User> {
+    const passwordHash = patch.password === undefined ? undefined : await hashPassword(patch.password, this.ctx.options.passwordLog2N);
+    const result = this.ctx.commit(mutation, (tx) => {
+      const before = this.row(id);
+      if (!before) throw problems.notFound('user');
+      const demotesAdmin = before.role === 'admin' && !before.disabled && ((patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true);
+      if (demotesAdmin && this.enabledAdminsOtherThan(id) === 0) {
+        throw problems.conflict('This is the last enabled admin account; it cannot be disabled or given another role.');
+      }
+      const { password: _password, ...fields } = patch;
+      const changed = Object.keys(patch).filter((key) => key === 'password' || fields[key as keyof typeof fields] !== before[key as keyof UserRow]);
+      const after: UserRow = { ...before, ...fields, ...(passwordHash ? { passwordHash } : {}), updatedAt: tx.at };
+      if (changed.length === 0) return { user: toUser(before), before, changed };
+      tx.db.update(users).set(after).where(eq(users.id, id)).run();
+      const user = toUser(after);
+      append(tx, 'admin', 'user.updated', mutation.actor, { ...user, changed });
+      if (patch.disabled === true || passwordHash) this.deleteSessions(id);
+      return { user, before, changed };
+    });
+    if (result.changed.includes('disabled') || result.changed.includes('password')) this.ctx.signals.emit('revoke', { userId: id });
+    if (result.changed.some((c) => c === 'role' || c === 'disabled')) this.ctx.signals.emit('access-changed', { userId: id });
+    return result.user;
+  }
+
+  /** What a user changes of their own account: name, language, time zone. */
+  updateProfile(mutation: Mutation, userId: string, patch: ProfileUpdate): User {
+    return this.ctx.commit(mutation, (tx) => {
+      const before = this.row(userId);
+      if (!before) throw problems.notFound('user');
+      const changed = (Object.keys(patch) as (keyof ProfileUpdate)[]).filter((k) => patch[k] !== before[k]);
+      if (changed.length === 0) return toUser(before);
+      const after: UserRow = { ...before, ...patch, updatedAt: tx.at };
+      tx.db.update(users).set(after).where(eq(users.id, userId)).run();
+      const user = toUser(after);
+      append(tx, 'admin', 'user.updated', mutation.actor, { ...user, changed });
+      return user;
+    });
+  }
+
+  /** Changes one's own password after checking the current one; ends the user's other sessions. */
+  async changePassword(mutation: Mutation, userId: string, current: string, next: string, keepSessionId?: string): Promise<User> {
+    const before = this.row(userId);
+    if (!before) throw problems.notFound('user');
+    if (!(await verifyPassword(current, before.passwordHash))) {
+      throw problems.invalid([{ path: 'currentPassword', message: 'is not your current password' }], 'The current password is wrong.');
+    }
+    const passwordHash = await hashPassword(next, this.ctx.options.passwordLog2N);
+    const user = this.ctx.commit(mutation, (tx) => {
+      const after: UserRow = { ...before, passwordHash, updatedAt: tx.at };
+      tx.db.update(users).set({ passwordHash, updatedAt: tx.at }).where(eq(users.id, userId)).run();
+      const view = toUser(after);
+      append(tx, 'admin', 'user.updated', mutation.actor, { ...view, changed: ['password'] });
+      return { view, ended: this.deleteSessions(userId, keepSessionId) };
+    });
+    for (const sessionId of user.ended) this.ctx.signals.emit('revoke', { sessionId });
+    return user.view;
+  }
+
+  /** Ends a user's sessions (all, or all but one); returns the ended session ids. */
+  private deleteSessions(userId: string, exceptSessionId?: string): string[] {
+    const { sqlite } = this.ctx.handle;
+    const ids = sqlite
+      .prepare('SELECT id FROM sessions WHERE user_id = ? AND id IS NOT ?')
+      .pluck()
+      .all(userId, exceptSessionId ?? null) as string[];
+    sqlite.prepare('DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?').run(userId, exceptSessionId ?? null);
+    return ids;
+  }
+
+  private enabledAdminsOtherThan(id: string): number {
+    const row = this.ctx.handle.db
+      .select({ n: count() })
+      .from(users)
+      .where(and(eq(users.role, 'admin'), eq(users.disabled, false), ne(users.id, id)))
+      .get();
+    return row?.n ?? 0;
+  }
+
+  /**
+   * On a new database, creates the `admin` account with the given password, or a random one
+   * that is returned to be printed once.
+   */
+  async bootstrapAdmin(password: string | undefined): Promise<{ generatedPassword?: string } | null> {
+    const total = this.ctx.handle.db.select({ n: count() }).from(users).get()?.n ?? 0;
+    if (total > 0) return null;
+    const generated = password === undefined ? randomBytes(18).toString('base64url') : undefined;
+    await this.create(null, {
+      username: 'admin',
+      displayName: 'Administrator',
+      password: password ?? generated ?? '',
+      role: 'admin',
+      agency: 'RRG',
+      side: 'US',
+    });
+    return generated === undefined ? {} : { generatedPassword: generated };
+  }
+}

@@ -1,0 +1,59 @@
+import { STATUS_CODES } from 'node:http';
+import type { FieldError, Problem } from '@lodestone/shared';
+
+export type { FieldError };
+
+/** A refusal that leaves the server as an RFC 9457 problem; thrown anywhere, rendered by one handler. */
+export class ProblemError extends Error {
+  readonly status: number;
+  readonly type: string;
+  readonly title: string;
+  readonly detail: string | undefined;
+  readonly extras: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: number,
+    options: { type?: string; title?: string; detail?: string; extras?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    const title = options.title ?? STATUS_CODES[status] ?? 'Error';
+    super(options.detail ?? title);
+    this.status = status;
+    this.type = options.type ?? 'about:blank';
+    this.title = title;
+    this.detail = options.detail;
+    this.extras = options.extras ?? {};
+    this.headers = options.headers ?? {};
+  }
+
+  toProblem(): Problem {
+    const problem: Problem = { type: this.type, title: this.title, status: this.status, ...this.extras };
+    if (this.detail !== undefined) problem.detail = this.detail;
+    return problem;
+  }
+}
+
+const TYPE = 'urn:lodestone:problem:';
+
+export const problems = {
+  invalid: (errors: FieldError[], detail = 'The request is not valid; see errors.') =>
+    new ProblemError(400, { type: `${TYPE}invalid-request`, title: 'Invalid request', detail, extras: { errors } }),
+  unauthorized: (detail = 'Sign in to continue.') => new ProblemError(401, { title: 'Not signed in', detail }),
+  forbidden: (detail = 'Your role does not allow this.') => new ProblemError(403, { title: 'Not allowed', detail }),
+  notFound: (what = 'resource') => new ProblemError(404, { title: 'Not found', detail: `No such ${what}.` }),
+  stale: (current: unknown, detail = 'Someone changed this since you loaded it.') =>
+    new ProblemError(409, { type: `${TYPE}stale-version`, title: 'Changed by someone else', detail, extras: { current } }),
+  conflict: (detail: string) => new ProblemError(409, { type: `${TYPE}conflict`, title: 'Conflict', detail }),
+  idempotencyMismatch: () =>
+    new ProblemError(422, {
+      type: `${TYPE}idempotency-key-reused`,
+      title: 'Idempotency key reused',
+      detail: 'This Idempotency-Key was already used with a different request body.',
+    }),
+  rateLimited: (retryAfterSeconds: number, detail = 'Too many requests; try again later.') =>
+    new ProblemError(429, {
+      title: 'Too many requests',
+      detail,
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    }),
+};

@@ -1,0 +1,204 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Server, type Socket } from 'socket.io';
+import {
+  SUBSCRIBE_ACK_LIMIT,
+  SubscribeRequest,
+  UnsubscribeRequest,
+  type ClientToServerEvents,
+  type LodestoneEvent,
+  type PresenceUpdate,
+  type ServerToClientEvents,
+  type StreamName,
+  type SubscribeAck,
+} from '@lodestone/shared';
+import type { AuthUser } from '../auth/policy.ts';
+import type { Revocation } from '../signals.ts';
+import { toAuthUser } from '../features/users/users.service.ts';
+import { SESSION_COOKIE } from './auth.ts';
+
+export interface SocketData {
+  user: AuthUser;
+  sessionId?: string;
+  tokenId?: string;
+}
+
+export type RealtimeServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type LodestoneSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    io: RealtimeServer;
+  }
+}
+
+/** How often sockets of expired sessions are looked for (sign-out and disabling act at once). */
+const SESSION_SWEEP_MS = 2_000;
+
+/**
+ * Socket.IO on Fastify's HTTP server: authenticates the handshake, runs the subscribe /
+ * catch-up protocol, keeps presence for incident rooms, and publishes committed events.
+ */
+export const realtimePlugin = fp(async (app: FastifyInstance) => {
+  const { log, sessions, tokens, users, streamAccess, signals, origins } = app.lodestone;
+  const io: RealtimeServer = new Server(app.server, {
+    path: '/socket.io',
+    serveClient: false,
+    maxHttpBufferSize: 64 * 1024,
+    cors: undefined,
+  });
+  app.decorate('io', io);
+
+  io.use((socket, next) => {
+    const origin = socket.handshake.headers.origin;
+    if (origin !== undefined && !origins.allows(origin)) return next(new Error('forbidden origin'));
+    const auth = socket.handshake.auth as { token?: unknown } | undefined;
+    if (typeof auth?.token === 'string') {
+      const found = tokens.resolve(auth.token);
+      if (!found) return next(new Error('unauthorized'));
+      socket.data = { user: found.user, tokenId: found.tokenId };
+      return next();
+    }
+    const cookies = app.parseCookie(socket.handshake.headers.cookie ?? '');
+    const secret = cookies[SESSION_COOKIE];
+    const found = secret ? sessions.resolve(secret) : null;
+    if (!found) return next(new Error('unauthorized'));
+    socket.data = { user: found.user, sessionId: found.sessionId };
+    next();
+  });
+
+  const presence = new Presence(io);
+
+  io.on('connection', (socket: LodestoneSocket) => {
+    socket.on('subscribe', (raw, ack) => {
+      if (typeof ack !== 'function') return;
+      ack(subscribe(socket, raw));
+    });
+    socket.on('unsubscribe', (raw) => {
+      const parsed = UnsubscribeRequest.safeParse(raw);
+      if (!parsed.success) return;
+      void socket.leave(parsed.data.stream);
+      presence.changed(parsed.data.stream);
+    });
+    socket.on('disconnecting', () => {
+      const rooms = [...socket.rooms].filter((r) => r !== socket.id);
+      socket.once('disconnect', () => rooms.forEach((room) => presence.changed(room as StreamName)));
+    });
+  });
+
+  /** Everything here is synchronous: no event can be published between the read and the join. */
+  function subscribe(socket: LodestoneSocket, raw: unknown): SubscribeAck {
+    const parsed = SubscribeRequest.safeParse(raw);
+    if (!parsed.success) return { ok: false, error: { status: 400, title: 'Invalid subscription: give {stream, after?}' } };
+    const { stream, after } = parsed.data;
+    const decision = streamAccess.check(socket.data.user, stream);
+    if (!decision.ok) return { ok: false, error: { status: decision.status, title: decision.title } };
+    const head = log.head(stream);
+    let events: LodestoneEvent[] = [];
+    let more = false;
+    if (after !== undefined && after < head) {
+      events = log.read(stream, after, SUBSCRIBE_ACK_LIMIT + 1);
+      more = events.length > SUBSCRIBE_ACK_LIMIT;
+      if (more) events = events.slice(0, SUBSCRIBE_ACK_LIMIT);
+    }
+    void socket.join(stream);
+    presence.changed(stream, socket);
+    return { ok: true, events, head, more };
+  }
+
+  const unpublish = log.onPublish((committed) => {
+    for (const event of committed) io.to(event.stream).emit('event', event);
+  });
+
+  function matches(socket: LodestoneSocket, r: Revocation): boolean {
+    const d = socket.data;
+    return (
+      (r.sessionId !== undefined && d.sessionId === r.sessionId) ||
+      (r.tokenId !== undefined && d.tokenId === r.tokenId) ||
+      (r.userId !== undefined && d.user?.id === r.userId)
+    );
+  }
+
+  signals.on('revoke', (revocation) => {
+    for (const socket of io.of('/').sockets.values()) if (matches(socket, revocation)) socket.disconnect(true);
+  });
+
+  // A role change, a disabled account or a membership change: re-check every room the user's sockets are in.
+  signals.on('access-changed', ({ userId }) => {
+    const row = users.row(userId);
+    for (const socket of io.of('/').sockets.values()) {
+      if (socket.data.user?.id !== userId) continue;
+      if (!row || row.disabled) {
+        socket.disconnect(true);
+        continue;
+      }
+      socket.data.user = toAuthUser(row);
+      for (const room of [...socket.rooms]) {
+        if (room === socket.id) continue;
+        const stream = room as StreamName;
+        if (!streamAccess.check(socket.data.user, stream).ok) {
+          void socket.leave(stream);
+          socket.emit('unsubscribed', { stream, reason: 'access' });
+          presence.changed(stream);
+        }
+      }
+    }
+  });
+
+  const sweep = setInterval(() => {
+    const checked = new Map<string, boolean>();
+    for (const socket of io.of('/').sockets.values()) {
+      const id = socket.data.sessionId;
+      if (id === undefined) continue;
+      let live = checked.get(id);
+      if (live === undefined) {
+        live = sessions.isLive(id);
+        checked.set(id, live);
+      }
+      if (!live) socket.disconnect(true);
+    }
+  }, SESSION_SWEEP_MS);
+  sweep.unref();
+
+  app.addHook('preClose', async () => {
+    clearInterval(sweep);
+    unpublish();
+    io.disconnectSockets(true);
+    io.engine.close();
+  });
+  app.addHook('onClose', async () => {
+    await new Promise<void>((resolve) => void io.close(() => resolve()));
+  });
+});
+
+/** Who is in each incident room: sent to the room whenever that set of users changes. */
+class Presence {
+  private readonly last = new Map<string, string>();
+
+  constructor(private readonly io: RealtimeServer) {}
+
+  private users(stream: StreamName): PresenceUpdate['users'] {
+    const ids = this.io.of('/').adapter.rooms.get(stream) ?? new Set<string>();
+    const byUser = new Map<string, PresenceUpdate['users'][number]>();
+    for (const id of ids) {
+      const user = this.io.of('/').sockets.get(id)?.data.user;
+      if (user) byUser.set(user.id, { id: user.id, displayName: user.displayName, agency: user.agency, side: user.side });
+    }
+    return [...byUser.values()].sort((a, b) => a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id));
+  }
+
+  /** Recomputes a room's presence; `joined` also gets it when the set did not change. */
+  changed(stream: StreamName, joined?: LodestoneSocket): void {
+    if (!stream.startsWith('incident:')) return;
+    const users = this.users(stream);
+    const signature = users.map((u) => u.id).join(',');
+    const update: PresenceUpdate = { stream, users };
+    if (this.last.get(stream) !== signature) {
+      if (users.length === 0) this.last.delete(stream);
+      else this.last.set(stream, signature);
+      this.io.to(stream).emit('presence', update);
+    } else if (joined) {
+      joined.emit('presence', update);
+    }
+  }
+}

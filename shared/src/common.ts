@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+export const Roles = ['admin', 'lead', 'member', 'liaison', 'staff'] as const;
+export const Role = z.enum(Roles);
+export type Role = z.infer<typeof Role>;
+
+export const Sides = ['US', 'JP'] as const;
+export const Side = z.enum(Sides);
+export type Side = z.infer<typeof Side>;
+
+export const Locales = ['en', 'ja'] as const;
+export const Locale = z.enum(Locales);
+export type Locale = z.infer<typeof Locale>;
+
+export const Severities = ['critical', 'high', 'moderate', 'low'] as const;
+export const Severity = z.enum(Severities);
+export type Severity = z.infer<typeof Severity>;
+
+/** FIRST Traffic Light Protocol 2.0 markings. */
+export const TlpMarkings = ['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED'] as const;
+export const Tlp = z.enum(TlpMarkings);
+export type Tlp = z.infer<typeof Tlp>;
+
+/** Opaque identifiers: URL-safe, short. */
+export const Id = z.string().regex(/^[0-9A-Za-z_-]{1,64}$/, 'is not a valid id');
+export type Id = z.infer<typeof Id>;
+
+/** ISO 8601 time with an explicit offset; stored and returned in UTC. */
+export const IsoTime = z.iso.datetime({ offset: true });
+
+export const TIME_ZONES = { washington: 'America/New_York', tokyo: 'Asia/Tokyo' } as const;
+
+/** An IANA time zone name the runtime knows. */
+export const TimeZone = z
+  .string()
+  .max(64)
+  .refine(
+    (tz) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'is not a known IANA time zone' },
+  );
+
+/** Short agency code such as DOE, METI, State, JOGMEC, MOFA. */
+export const Agency = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9&.-]{0,15}$/, 'must be a short agency code such as DOE or METI (letters, digits, & . -)');
+export type Agency = z.infer<typeof Agency>;
+
+/** Query `limit` of list routes: default 100, at most 1000. */
+export const ListLimit = z.coerce.number().int().min(1).max(1000).default(100);

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import type { Actor, Person } from './users.ts';
+import { canonicalize } from './jcs.ts';
+
+export const EventTypes = [
+  'alert.posted',
+  'alert.acknowledged',
+  'alert.escalated',
+  'alert.dismissed',
+  'incident.created',
+  'incident.updated',
+  'member.added',
+  'member.removed',
+  'alert.linked',
+  'message.posted',
+  'decision.recorded',
+  'action.created',
+  'action.updated',
+  'user.created',
+  'user.updated',
+  'token.created',
+  'token.revoked',
+] as const;
+export type EventType = (typeof EventTypes)[number];
+
+/** `alerts`, `admin`, or `incident:<id>`. */
+export type StreamName = 'alerts' | 'admin' | `incident:${string}`;
+export const StreamName = z
+  .string()
+  .regex(/^(alerts|admin|incident:[0-9A-Za-z_-]{1,64})$/, 'is not a stream name (alerts, admin or incident:<id>)')
+  .transform((s) => s as StreamName);
+
+export function incidentStream(incidentId: string): StreamName {
+  return `incident:${incidentId}`;
+}
+
+/** One entry of the append-only, hash-chained event log. */
+export interface LodestoneEvent<D = unknown> {
+  stream: StreamName;
+  seq: number;
+  type: EventType;
+  at: string;
+  actor: Actor | null;
+  data: D;
+  prevHash: string;
+  hash: string;
+}
+
+export const GENESIS_HASH = '0'.repeat(64);
+export const CHAIN_ALGORITHM = 'sha256-jcs';
+
+/** The exact string whose SHA-256 is an event's hash: prevHash + JCS({stream, seq, type, at, actorId, data}). */
+export function chainInput(event: Pick<LodestoneEvent, 'stream' | 'seq' | 'type' | 'at' | 'actor' | 'data' | 'prevHash'>): string {
+  const body = {
+    stream: event.stream,
+    seq: event.seq,
+    type: event.type,
+    at: event.at,
+    actorId: event.actor ? event.actor.id : null,
+    data: event.data,
+  };
+  return event.prevHash + canonicalize(body);
+}
+
+export interface ChainCheck {
+  ok: boolean;
+  events: number;
+  firstBadEvent?: { stream: string; seq: number; reason: string };
+}
+
+/**
+ * Re-verifies one stream's events in seq order with the given SHA-256 (hex) function:
+ * seqs must run 1, 2, 3…, each prevHash must be the previous hash, each hash must recompute.
+ */
+export function verifyStreamEvents(events: readonly LodestoneEvent[], sha256Hex: (input: string) => string): ChainCheck {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  for (const event of events) {
+    const bad = (reason: string): ChainCheck => ({
+      ok: false,
+      events: events.length,
+      firstBadEvent: { stream: event.stream, seq: event.seq, reason },
+    });
+    if (event.seq !== expectedSeq) return bad(`expected seq ${expectedSeq}`);
+    if (event.prevHash !== prevHash) return bad('prevHash does not match the previous event');
+    if (sha256Hex(chainInput(event)) !== event.hash) return bad('hash does not recompute');
+    prevHash = event.hash;
+    expectedSeq++;
+  }
+  return { ok: true, events: events.length };
+}
+
+export const SubscribeRequest = z.strictObject({
+  stream: StreamName,
+  after: z.number().int().min(0).optional(),
+});
+export type SubscribeRequest = z.input<typeof SubscribeRequest>;
+
+export const UnsubscribeRequest = z.strictObject({ stream: StreamName });
+export type UnsubscribeRequest = z.input<typeof UnsubscribeRequest>;
+
+/** Most events a subscribe ack carries; the rest come from GET /events. */
+export const SUBSCRIBE_ACK_LIMIT = 500;
+
+export type SubscribeAck =
+  | { ok: true; events: LodestoneEvent[]; head: number; more: boolean }
+  | { ok: false; error: { status: number; title: string } };
+
+export interface PresenceUpdate {
+  stream: StreamName;
+  users: Omit<Person, 'role'>[];
+}
+
+export interface ServerToClientEvents {
+  event: (event: LodestoneEvent) => void;
+  presence: (update: PresenceUpdate) => void;
+  /** The server ended a subscription: the user may no longer read the stream. */
+  unsubscribed: (notice: { stream: StreamName; reason: 'access' }) => void;
+}
+
+export interface ClientToServerEvents {
+  subscribe: (request: SubscribeRequest, ack: (answer: SubscribeAck) => void) => void;
+  unsubscribe: (request: UnsubscribeRequest) => void;
+}
+
+export interface EventPage {
+  events: LodestoneEvent[];
+  head: number;
+}
+
+export const EventsQuery = z.strictObject({
+  stream: StreamName,
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});

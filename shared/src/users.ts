@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { Agency, Locale, Role, Side, TimeZone } from './common.ts';
+import { text } from './text.ts';
+
+/** Runs a whole-object refinement only when the fields themselves passed. */
+export const onlyIfValid = (payload: { issues: readonly unknown[] }): boolean => payload.issues.length === 0;
+
+export const Username = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{1,31}$/, 'must be 2–32 lowercase letters, digits, dot, dash or underscore');
+
+export const Password = z
+  .string()
+  .min(10, 'must be at least 10 characters')
+  .max(256, 'must be at most 256 characters');
+
+export const DisplayName = text(100, { min: 1, blank: false });
+
+/** What an account looks like to the admin and to its owner. Never carries the password. */
+export const User = z.object({
+  id: z.string(),
+  username: z.string(),
+  displayName: z.string(),
+  role: Role,
+  agency: z.string(),
+  side: Side,
+  locale: Locale,
+  timeZone: z.string(),
+  disabled: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type User = z.infer<typeof User>;
+
+/** An entry of the people directory, visible to every signed-in user. */
+export const Person = z.object({ id: z.string(), displayName: z.string(), role: Role, agency: z.string(), side: Side });
+export type Person = z.infer<typeof Person>;
+
+/** The actor of an event: who did it, as they were at that moment. */
+export const Actor = z.object({ id: z.string(), displayName: z.string(), agency: z.string(), side: Side });
+export type Actor = z.infer<typeof Actor>;
+
+export const SignIn = z.strictObject({
+  username: z.string().min(1, 'is required').max(64),
+  password: z.string().min(1, 'is required').max(256),
+});
+export type SignIn = z.infer<typeof SignIn>;
+
+export const UserCreate = z.strictObject({
+  username: Username,
+  displayName: DisplayName,
+  password: Password,
+  role: Role,
+  agency: Agency,
+  side: Side,
+  locale: Locale.optional(),
+  timeZone: TimeZone.optional(),
+});
+export type UserCreate = z.infer<typeof UserCreate>;
+
+export const UserUpdate = z
+  .strictObject({
+    displayName: DisplayName.optional(),
+    role: Role.optional(),
+    agency: Agency.optional(),
+    side: Side.optional(),
+    locale: Locale.optional(),
+    timeZone: TimeZone.optional(),
+    password: Password.optional(),
+    disabled: z.boolean().optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, { message: 'names no field to change', when: onlyIfValid });
+export type UserUpdate = z.infer<typeof UserUpdate>;
+
+/** What a user may change of their own account. */
+export const ProfileUpdate = z
+  .strictObject({
+    displayName: DisplayName.optional(),
+    locale: Locale.optional(),
+    timeZone: TimeZone.optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, { message: 'names no field to change', when: onlyIfValid });
+export type ProfileUpdate = z.infer<typeof ProfileUpdate>;
+
+export const PasswordChange = z.strictObject({
+  currentPassword: z.string().min(1, 'is required').max(256),
+  newPassword: Password,
+});
+export type PasswordChange = z.infer<typeof PasswordChange>;
+
+export const TokenCreate = z.strictObject({ name: text(100, { min: 1, blank: false }) });
+export type TokenCreate = z.infer<typeof TokenCreate>;
+
+/** A personal API token as listed; the secret appears only once, in the creation answer. */
+export const ApiToken = z.object({
+  id: z.string(),
+  name: z.string(),
+  userId: z.string(),
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+export type ApiToken = z.infer<typeof ApiToken>;
+
+export const CreatedApiToken = z.object({
+  id: z.string(),
+  name: z.string(),
+  token: z.string().describe('the secret, shown this once'),
+  userId: z.string(),
+  createdAt: z.string(),
+});
+export type CreatedApiToken = z.infer<typeof CreatedApiToken>;
+
+/** Time zone a new account gets when none is given: the capital of its side. */
+export function defaultTimeZone(side: Side): string {
+  return side === 'JP' ? 'Asia/Tokyo' : 'America/New_York';
+}
+
+export function defaultLocale(side: Side): Locale {
+  return side === 'JP' ? 'ja' : 'en';
+}

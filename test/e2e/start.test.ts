@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, [join(root, 'scripts/start.mjs')], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const listening = new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m?.[1]) {
+        clearInterval(timer);
+        resolve(m[1]);
+      }
+    }, 50);
+    void exited.then((code) => {
+      clearInterval(timer);
+      reject(new Error(`exited ${code}: ${out}`));
+    });
+  });
+  listening.catch(() => undefined); // awaited only by the tests that expect a start
+  return { child, exited, listening, output: () => out };
+}
+
+describe('npm start', () => {
+  it('serves the sign-in page and the API on one port, then drains and exits 0 on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lodestone-start-'));
+    try {
+      const server = start({ PORT: '0', DATABASE_URL: `file:${join(dir, 'db.sqlite')}` });
+      const url = await server.listening;
+      expect(server.output()).toMatch(/Username: admin {2}Password: \S+/);
+      const page = await fetch(`${url}/sign-in`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="app"></div>');
+      expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      expect((await fetch(`${url}/api/v1/session`)).status).toBe(401);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops with a clear message and exit 1 on a bad setting', async () => {
+    const server = start({ PORT: 'http', DATABASE_URL: 'file::memory:' });
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toMatch(/Invalid configuration:\n {2}PORT="http": must be a number/);
+  });
+});

@@ -1,0 +1,77 @@
+import { io, type Socket } from 'socket.io-client';
+import type {
+  ClientToServerEvents,
+  LodestoneEvent,
+  PresenceUpdate,
+  ServerToClientEvents,
+  SubscribeAck,
+  SubscribeRequest,
+} from '@lodestone/shared';
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface SocketOptions {
+  cookie?: string;
+  token?: string;
+  origin?: string;
+}
+
+/** A real Socket.IO client over websocket, authenticated by cookie or token. */
+export function openSocket(baseUrl: string, options: SocketOptions = {}): ClientSocket {
+  const headers: Record<string, string> = {};
+  if (options.cookie) headers.cookie = options.cookie;
+  if (options.origin) headers.origin = options.origin;
+  return io(baseUrl, {
+    path: '/socket.io',
+    transports: ['websocket'],
+    extraHeaders: headers,
+    auth: options.token ? { token: options.token } : {},
+    reconnection: false,
+    forceNew: true,
+  });
+}
+
+/** Connects, or rejects with the connect_error message. */
+export function connectSocket(baseUrl: string, options: SocketOptions = {}): Promise<ClientSocket> {
+  const socket = openSocket(baseUrl, options);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+export function subscribe(socket: ClientSocket, request: SubscribeRequest): Promise<SubscribeAck> {
+  return new Promise((resolve) => socket.emit('subscribe', request, resolve));
+}
+
+/** Records every `event` and `presence` a socket receives. */
+export function record(socket: ClientSocket) {
+  const events: LodestoneEvent[] = [];
+  const presence: PresenceUpdate[] = [];
+  socket.on('event', (e) => events.push(e));
+  socket.on('presence', (p) => presence.push(p));
+  return { events, presence };
+}
+
+/** Resolves when `check` holds, polling every 10 ms; rejects after `timeoutMs`. */
+export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function waitForDisconnect(socket: ClientSocket, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (socket.disconnected) return resolve('already');
+    const timer = setTimeout(() => reject(new Error('socket was not disconnected')), timeoutMs);
+    socket.once('disconnect', (reason) => {
+      clearTimeout(timer);
+      resolve(reason);
+    });
+  });
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/src/config.ts';
+
+describe('configuration', () => {
+  it('uses the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: 'file:./data/lodestone.db',
+      demo: false,
+      publicOrigin: 'http://127.0.0.1:3000',
+      adminPassword: undefined,
+    });
+  });
+
+  it('reads every variable of the contract', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'file::memory:',
+      LODESTONE_ADMIN_PASSWORD: 'a-long-password',
+      LODESTONE_DEMO: '1',
+      PUBLIC_ORIGIN: 'https://rrg.example.gov',
+    });
+    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', databaseUrl: 'file::memory:', demo: true, publicOrigin: 'https://rrg.example.gov', adminPassword: 'a-long-password' });
+  });
+
+  it('names each bad variable with a clear reason', () => {
+    let message = '';
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'postgres://db', LODESTONE_DEMO: 'yes', PUBLIC_ORIGIN: 'https://x.example/app' });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/PORT="eighty": must be a number/);
+    expect(message).toMatch(/DATABASE_URL="postgres:\/\/db": must be file:PATH/);
+    expect(message).toMatch(/LODESTONE_DEMO="yes": must be 0 or 1/);
+    expect(message).toMatch(/PUBLIC_ORIGIN=.*must be an origin/);
+  });
+
+  it('does not echo a bad admin password', () => {
+    expect(() => loadConfig({ LODESTONE_ADMIN_PASSWORD: 'short' })).toThrow(/LODESTONE_ADMIN_PASSWORD="…": must be at least 10/);
+  });
+});

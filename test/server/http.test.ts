@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildTestApp, createUser, type TestApp, type TestUser } from '../helpers/app.ts';
+
+describe('HTTP: problems, origin, limits, headers', () => {
+  let t: TestApp;
+  let liaison: TestUser;
+  beforeAll(async () => {
+    t = await buildTestApp({ publicOrigin: 'http://127.0.0.1:3000' });
+    liaison = await createUser(t, 'liaison');
+  });
+  afterAll(() => t.close());
+
+  const tokenCount = () => t.app.lodestone.handle.sqlite.prepare('SELECT count(*) FROM api_tokens').pluck().get() as number;
+
+  it('answers unknown routes with a 404 problem', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/nothing-here' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ type: 'about:blank', title: 'Not found', status: 404 });
+  });
+
+  it('answers malformed JSON with a 400 problem and changes nothing', async () => {
+    const before = tokenCount();
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { cookie: liaison.cookie, 'content-type': 'application/json' }, payload: '{"name": "x",' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ status: 400, errors: [expect.objectContaining({ path: '' })] });
+    expect(tokenCount()).toBe(before);
+  });
+
+  it('answers a body over 64 KiB with 413, and one exactly at the limit is read', async () => {
+    const filler = (n: number) => JSON.stringify({ name: 'x'.repeat(n) });
+    const at = filler(64 * 1024 - 11);
+    expect(Buffer.byteLength(at)).toBe(64 * 1024);
+    const atLimit = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { cookie: liaison.cookie, 'content-type': 'application/json' }, payload: at });
+    expect(atLimit.statusCode).toBe(400); // parsed, then refused for the name's length
+    const over = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { cookie: liaison.cookie, 'content-type': 'application/json' }, payload: filler(64 * 1024 - 10) });
+    expect(over.statusCode).toBe(413);
+    expect(over.json()).toMatchObject({ status: 413 });
+  });
+
+  it('answers a non-JSON body with 415', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { cookie: liaison.cookie, 'content-type': 'text/plain' }, payload: 'name=x' });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toMatchObject({ status: 415 });
+  });
+
+  it('refuses __proto__ and constructor keys as 400', async () => {
+    for (const payload of ['{"name":"x","__proto__":{"admin":true}}', '{"name":"x","constructor":{"prototype":{"admin":true}}}']) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { cookie: liaison.cookie, 'content-type': 'application/json' }, payload });
+      expect(res.statusCode).toBe(400);
+    }
+  });
+
+  it('refuses a state-changing request from a foreign Origin with 403 and changes nothing', async () => {
+    const before = tokenCount();
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { cookie: liaison.cookie, origin: 'https://evil.example' }, payload: { name: 'csrf' } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ status: 403 });
+    expect(tokenCount()).toBe(before);
+    const signOut = await t.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie: liaison.cookie, origin: 'http://attacker.test:3000' } });
+    expect(signOut.statusCode).toBe(403);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: liaison.cookie } })).statusCode).toBe(200);
+  });
+
+  it('accepts the app origin and its loopback twin, and requests with no Origin', async () => {
+    for (const origin of ['http://127.0.0.1:3000', 'http://localhost:3000', undefined]) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { cookie: liaison.cookie, ...(origin ? { origin } : {}) }, payload: { name: 'ok' } });
+      expect(res.statusCode, String(origin)).toBe(201);
+    }
+    const otherPort = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { cookie: liaison.cookie, origin: 'http://localhost:4000' }, payload: { name: 'no' } });
+    expect(otherPort.statusCode).toBe(403);
+  });
+
+  it('sends a CSP with frame-ancestors and the other security headers', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/healthz' });
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+  });
+
+  it('answers /healthz and /readyz', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('publishes OpenAPI 3 at /api/openapi.json covering the contract, and a docs page at /api/docs', async () => {
+    const spec = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    expect(spec.openapi).toMatch(/^3\./);
+    for (const [path, method] of [
+      ['/api/v1/session', 'post'],
+      ['/api/v1/users', 'post'],
+      ['/api/v1/users/{id}', 'patch'],
+      ['/api/v1/people', 'get'],
+      ['/api/v1/tokens', 'post'],
+      ['/api/v1/tokens/{id}', 'delete'],
+      ['/api/v1/events', 'get'],
+      ['/api/v1/audit/verify', 'get'],
+      ['/api/v1/minerals', 'get'],
+    ] as const) {
+      expect(spec.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+    }
+    const create = spec.paths['/api/v1/users'].post.requestBody.content['application/json'].schema;
+    expect(create.required).toEqual(expect.arrayContaining(['username', 'displayName', 'password', 'role', 'agency', 'side']));
+    expect(create.properties.role.enum).toEqual(['admin', 'lead', 'member', 'liaison', 'staff']);
+    const docs = await t.app.inject({ method: 'GET', url: '/api/docs/' });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.body).toMatch(/swagger/i);
+  });
+
+  it('serves the minerals reference list with names in English and Japanese', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/minerals' });
+    const dy = res.json().find((m: { id: string }) => m.id === 'dysprosium');
+    expect(dy).toMatchObject({ symbol: 'Dy', name: { en: 'Dysprosium', ja: 'ジスプロシウム' }, lists: expect.arrayContaining(['US', 'JP']) });
+  });
+});
+
+describe('idempotency keys', () => {
+  let t: TestApp;
+  let a: TestUser;
+  let b: TestUser;
+  beforeAll(async () => {
+    t = await buildTestApp();
+    a = await createUser(t, 'member');
+    b = await createUser(t, 'member');
+  });
+  afterAll(() => t.close());
+
+  const post = (cookie: string, key: string, name: string) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { cookie, 'idempotency-key': key }, payload: { name } });
+  const head = () => t.app.lodestone.log.head('admin');
+
+  it('replays the first response for the same key and body, changing nothing', async () => {
+    const first = await post(a.cookie, 'k-1', 'laptop');
+    const events = head();
+    const again = await post(a.cookie, 'k-1', 'laptop');
+    expect(again.statusCode).toBe(first.statusCode);
+    expect(again.body).toBe(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(head()).toBe(events);
+    const listed = (await t.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: { cookie: a.cookie } })).json();
+    expect(listed.filter((x: { name: string }) => x.name === 'laptop')).toHaveLength(1);
+  });
+
+  it('answers 422 when the key comes back with another body', async () => {
+    await post(a.cookie, 'k-2', 'first');
+    const events = head();
+    const res = await post(a.cookie, 'k-2', 'second');
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toMatchObject({ status: 422 });
+    expect(head()).toBe(events);
+  });
+
+  it('scopes a key to its user: another user with the same key makes their own change', async () => {
+    const mine = await post(a.cookie, 'shared-key', 'same');
+    const theirs = await post(b.cookie, 'shared-key', 'same');
+    expect(theirs.statusCode).toBe(201);
+    expect(theirs.json().id).not.toBe(mine.json().id);
+  });
+
+  it('replays a refusal too, and refuses a key over 128 characters', async () => {
+    const first = await post(a.cookie, 'k-3', '');
+    expect(first.statusCode).toBe(400);
+    const again = await post(a.cookie, 'k-3', '');
+    expect(again.body).toBe(first.body);
+    expect((await post(a.cookie, 'k'.repeat(129), 'x')).statusCode).toBe(400);
+    expect((await post(a.cookie, 'k'.repeat(128), 'x')).statusCode).toBe(201);
+  });
+
+  it('applies concurrent requests with one key once', async () => {
+    const events = head();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => post(a.cookie, 'k-race', 'race')));
+    expect(new Set(answers.map((r) => r.body)).size).toBe(1);
+    expect(head()).toBe(events + 1);
+  });
+});
+
+describe('serving the client', () => {
+  let t: TestApp;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lodestone-client-'));
+    mkdirSync(join(dir, 'assets'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Lodestone</title><div id="app"></div>');
+    writeFileSync(join(dir, 'assets', 'main-abc123.js'), 'console.log(1)');
+    t = await buildTestApp({ clientDir: dir });
+  });
+  afterAll(async () => {
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves index.html for every page path (history mode), never for /api', async () => {
+    for (const path of ['/', '/alerts', '/incidents/01ABC/after-action']) {
+      const res = await t.app.inject({ method: 'GET', url: path, headers: { accept: 'text/html' } });
+      expect(res.statusCode, path).toBe(200);
+      expect(res.body).toContain('<title>Lodestone</title>');
+      expect(res.headers['cache-control']).toBe('no-cache');
+    }
+    const api = await t.app.inject({ method: 'GET', url: '/api/v1/nope' });
+    expect(api.statusCode).toBe(404);
+    expect(api.headers['content-type']).toMatch(/problem\+json/);
+  });
+
+  it('serves hashed assets as immutable, and a missing asset as 404', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/assets/main-abc123.js' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toMatch(/immutable/);
+    expect((await t.app.inject({ method: 'GET', url: '/assets/missing.js' })).statusCode).toBe(404);
+  });
+});

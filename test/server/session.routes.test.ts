@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_PASSWORD, buildTestApp, cookieOf, createUser, signIn, type TestApp } from '../helpers/app.ts';
+
+describe('session routes', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('signs in with the right password: 200 {user} and an httpOnly, SameSite=Lax cookie', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'admin', password: ADMIN_PASSWORD } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().user).toMatchObject({ username: 'admin', role: 'admin' });
+    expect(res.json().user).not.toHaveProperty('passwordHash');
+    const cookie = res.cookies.find((c) => c.name === 'lodestone_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/' });
+    expect(cookie?.secure).toBeFalsy();
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: cookieOf(res) } });
+    expect(me.json().user.username).toBe('admin');
+  });
+
+  it('refuses a wrong password and an unknown name alike with a 401 problem', async () => {
+    for (const payload of [{ username: 'admin', password: 'wrong-password' }, { username: 'nobody', password: 'wrong-password' }]) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload });
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(res.json()).toMatchObject({ status: 401, title: 'Not signed in' });
+      expect(res.cookies).toHaveLength(0);
+    }
+  });
+
+  it('answers 400 with errors for a malformed sign-in body', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'admin' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([{ path: 'password', message: 'is required' }]);
+  });
+
+  it('gives a new session id at every sign-in and ends the one the browser held', async () => {
+    const first = await signIn(t.app, 'admin', ADMIN_PASSWORD);
+    const again = await t.app.inject({ method: 'POST', url: '/api/v1/session', headers: { cookie: first }, payload: { username: 'admin', password: ADMIN_PASSWORD } });
+    const second = cookieOf(again);
+    expect(second).not.toBe(first);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: first } })).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: second } })).statusCode).toBe(200);
+  });
+
+  it('ends the session on sign-out: the cookie no longer works', async () => {
+    const cookie = await signIn(t.app, 'admin', ADMIN_PASSWORD);
+    const out = await t.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie } });
+    expect(out.statusCode).toBe(204);
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie } });
+    expect(me.statusCode).toBe(401);
+  });
+
+  it('does not sign in a disabled account, and disabling ends its sessions', async () => {
+    const u = await createUser(t, 'member');
+    const disable = await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${u.user.id}`, headers: { cookie: t.admin }, payload: { disabled: true } });
+    expect(disable.statusCode).toBe(200);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: u.cookie } })).statusCode).toBe(401);
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: u.user.username, password: u.password } });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('throttles repeated failures for one name from one address with 429 and Retry-After', async () => {
+    const u = await createUser(t, 'liaison');
+    const attempt = (password: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: u.user.username, password }, remoteAddress: '10.9.9.9' });
+    for (let i = 0; i < 10; i++) expect((await attempt('not-the-password')).statusCode).toBe(401);
+    const refused = await attempt(u.password);
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.json()).toMatchObject({ status: 429 });
+    // Another address is not affected.
+    const other = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: u.user.username, password: u.password }, remoteAddress: '10.9.9.10' });
+    expect(other.statusCode).toBe(200);
+  });
+
+  it('lets 20 sign-ins a minute from one address through', async () => {
+    for (let i = 0; i < 20; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'admin', password: ADMIN_PASSWORD }, remoteAddress: '10.1.1.1' });
+      expect(res.statusCode).toBe(200);
+    }
+  });
+});
+
+describe('session cookie over HTTPS', () => {
+  it('is Secure when the public origin is https', async () => {
+    const t = await buildTestApp({ publicOrigin: 'https://rrg.example.gov' });
+    try {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'admin', password: ADMIN_PASSWORD } });
+      expect(res.cookies.find((c) => c.name === 'lodestone_session')?.secure).toBe(true);
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+    } finally {
+      await t.close();
+    }
+  });
+});
