@@ -14,12 +14,15 @@ import { securityPlugin } from './plugins/security.ts';
 import { clientBuilt, clientPlugin } from './plugins/client.ts';
 import { docsPlugin } from './plugins/docs.ts';
 import { OWASP_SCRYPT_LOG2N } from './features/users/passwords.ts';
+import { loadDemoScenario } from './demo/demo.ts';
 import { sessionRoutes } from './features/users/session.routes.ts';
 import { usersRoutes } from './features/users/users.routes.ts';
 import { tokensRoutes } from './features/users/tokens.routes.ts';
 import { profileRoutes } from './features/users/profile.routes.ts';
 import { eventsRoutes } from './features/events/events.routes.ts';
 import { referenceRoutes } from './features/reference/reference.routes.ts';
+import { alertsRoutes } from './features/alerts/alerts.routes.ts';
+import { incidentsRoutes } from './features/incidents/incidents.routes.ts';
 
 export interface AppOptions {
   /** `file:PATH` or `file::memory:`. */
@@ -93,6 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       `Created the admin account. Username: admin  Password: ${bootstrap.generatedPassword}  (shown once; change it under Profile)`,
     );
   }
+  if (options.demo && handle.created) await loadDemoScenario(services);
   void services.sessions.warm();
 
   const housekeeping = setInterval(() => {
@@ -135,6 +139,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(tokensRoutes);
       await api.register(eventsRoutes);
       await api.register(referenceRoutes);
+      await api.register(alertsRoutes);
+      await api.register(incidentsRoutes);
     },
     { prefix: '/api/v1' },
   );

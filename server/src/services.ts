@@ -8,6 +8,8 @@ import { UsersService } from './features/users/users.service.ts';
 import { SessionsService } from './features/users/sessions.service.ts';
 import { TokensService } from './features/users/tokens.service.ts';
 import { StreamAccess } from './auth/stream-access.ts';
+import { AlertsService } from './features/alerts/alerts.service.ts';
+import { IncidentsService } from './features/incidents/incidents.service.ts';
 
 export interface ServiceOptions {
   clock: () => Date;
@@ -27,14 +29,18 @@ export interface ServiceContext {
   /** One transaction for a change, its events and its idempotent answer. */
   commit<T>(mutation: Mutation, work: (tx: Tx) => T): T;
   now(): Date;
+  /** Runs `work` with the clock set to `at`: the demo scenario records history at its real dates. */
+  at<T>(at: Date, work: () => T): T;
 }
 
 export type Services = ReturnType<typeof createServices>;
 
 /** Wires the feature services over one database. */
 export function createServices(handle: DatabaseHandle, options: ServiceOptions) {
-  const log = new EventLog(handle, options.clock);
-  const idempotency = new IdempotencyStore(handle, options.clock);
+  let fixed: Date | null = null;
+  const clock = () => fixed ?? options.clock();
+  const log = new EventLog(handle, clock);
+  const idempotency = new IdempotencyStore(handle, clock);
   const signals = new Signals();
   const context: ServiceContext = {
     handle,
@@ -43,11 +49,22 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions) 
     signals,
     options,
     commit: (mutation, work) => commit(log, idempotency, mutation, work),
-    now: options.clock,
+    now: clock,
+    at: (at, work) => {
+      fixed = at;
+      try {
+        return work();
+      } finally {
+        fixed = null;
+      }
+    },
   };
   const users = new UsersService(context);
   const sessions = new SessionsService(context, users);
   const tokens = new TokensService(context, users);
-  const streamAccess = new StreamAccess();
-  return { context, handle, log, idempotency, signals, users, sessions, tokens, streamAccess };
+  // Alerts escalate into incidents, incidents link alerts: each reaches the other late.
+  const alerts: AlertsService = new AlertsService(context, () => incidents);
+  const incidents: IncidentsService = new IncidentsService(context, () => alerts);
+  const streamAccess = new StreamAccess(incidents);
+  return { context, handle, log, idempotency, signals, users, sessions, tokens, streamAccess, alerts, incidents };
 }

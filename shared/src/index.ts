@@ -6,3 +6,7 @@ export * from './users.ts';
 export * from './events.ts';
 export * from './reference.ts';
 export * from './validation.ts';
+export * from './alerts.ts';
+export * from './incidents.ts';
+export * from './search.ts';
+export * from './policy.ts';

@@ -107,3 +107,23 @@ export async function listen(app: FastifyInstance): Promise<string> {
   const address = app.server.address() as AddressInfo;
   return `http://127.0.0.1:${address.port}`;
 }
+
+/** A valid alert body; override any field. */
+export function alertInput(overrides: Record<string, unknown> = {}) {
+  return {
+    mineral: 'dysprosium',
+    type: 'export_control',
+    severity: 'high',
+    title: 'MOFCOM adds licensing for dysprosium oxide',
+    body: 'Exporters must apply for a licence; processing times unknown.',
+    source: 'MOFCOM notice',
+    originCountry: 'CN',
+    tlp: 'AMBER',
+    ...overrides,
+  };
+}
+
+/** Row count of a table, to prove a refusal stored nothing. */
+export function countRows(t: Pick<TestApp, 'app'>, table: string): number {
+  return t.app.lodestone.handle.sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+}

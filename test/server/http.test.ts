@@ -104,6 +104,14 @@ describe('HTTP: problems, origin, limits, headers', () => {
       ['/api/v1/events', 'get'],
       ['/api/v1/audit/verify', 'get'],
       ['/api/v1/minerals', 'get'],
+      ['/api/v1/alerts', 'get'],
+      ['/api/v1/alerts', 'post'],
+      ['/api/v1/alerts/{id}/acknowledgements', 'post'],
+      ['/api/v1/alerts/{id}/escalation', 'post'],
+      ['/api/v1/alerts/{id}/dismissal', 'post'],
+      ['/api/v1/incidents', 'get'],
+      ['/api/v1/incidents', 'post'],
+      ['/api/v1/incidents/{id}', 'get'],
     ] as const) {
       expect(spec.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     }

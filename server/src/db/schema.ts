@@ -93,3 +93,94 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.method, t.path, t.key] }), index('idempotency_created').on(t.createdAt)],
 );
+
+/** Incident rooms. `minerals` and `lessons` are JSON text; `version` rises by one per change. */
+export const incidents = sqliteTable(
+  'incidents',
+  {
+    id: text('id').primaryKey(),
+    code: text('code').notNull(),
+    year: integer('year').notNull(),
+    number: integer('number').notNull(),
+    title: text('title').notNull(),
+    summary: text('summary').notNull(),
+    status: text('status', { enum: ['monitoring', 'active', 'stabilizing', 'closed'] }).notNull(),
+    severity: text('severity', { enum: ['critical', 'high', 'moderate', 'low'] }).notNull(),
+    tlp: text('tlp', { enum: ['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED'] }).notNull(),
+    minerals: text('minerals').notNull(),
+    usLeadId: text('us_lead_id').references(() => users.id),
+    jpLeadId: text('jp_lead_id').references(() => users.id),
+    lessons: text('lessons').notNull(),
+    version: integer('version').notNull(),
+    createdBy: text('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    closedAt: text('closed_at'),
+  },
+  (t) => [uniqueIndex('incidents_code').on(t.code), uniqueIndex('incidents_year_number').on(t.year, t.number), index('incidents_status').on(t.status)],
+);
+
+export const incidentMembers = sqliteTable(
+  'incident_members',
+  {
+    incidentId: text('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    addedAt: text('added_at').notNull(),
+    addedBy: text('added_by'),
+  },
+  (t) => [primaryKey({ columns: [t.incidentId, t.userId] }), index('incident_members_user').on(t.userId)],
+);
+
+/** Supply alerts; the poster's name, agency and side are kept as they were when posted. */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: text('id').primaryKey(),
+    mineral: text('mineral').notNull(),
+    type: text('type').notNull(),
+    severity: text('severity', { enum: ['critical', 'high', 'moderate', 'low'] }).notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    source: text('source'),
+    originCountry: text('origin_country'),
+    tlp: text('tlp', { enum: ['CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED'] }).notNull(),
+    status: text('status', { enum: ['new', 'acknowledged', 'escalated', 'dismissed'] }).notNull(),
+    postedBy: text('posted_by')
+      .notNull()
+      .references(() => users.id),
+    posterName: text('poster_name').notNull(),
+    posterAgency: text('poster_agency').notNull(),
+    posterSide: text('poster_side', { enum: ['US', 'JP'] }).notNull(),
+    postedAt: text('posted_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    incidentId: text('incident_id').references(() => incidents.id),
+    dismissReason: text('dismiss_reason'),
+    dismissedBy: text('dismissed_by'),
+    dismissedByName: text('dismissed_by_name'),
+    dismissedAt: text('dismissed_at'),
+  },
+  (t) => [index('alerts_posted').on(t.postedAt), index('alerts_incident').on(t.incidentId), index('alerts_status').on(t.status)],
+);
+
+export const alertAcknowledgements = sqliteTable(
+  'alert_acknowledgements',
+  {
+    alertId: text('alert_id')
+      .notNull()
+      .references(() => alerts.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id),
+    displayName: text('display_name').notNull(),
+    agency: text('agency').notNull(),
+    side: text('side', { enum: ['US', 'JP'] }).notNull(),
+    at: text('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.alertId, t.userId] })],
+);

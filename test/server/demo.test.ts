@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { disruptions, type Alert } from '@lodestone/shared';
+import { buildTestApp, signIn, type TestApp } from '../helpers/app.ts';
+import { DEMO_PASSWORD, DEMO_USERS } from '../../server/src/demo/demo.ts';
+
+describe('demo scenario (LODESTONE_DEMO=1 on a new database)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ demo: true });
+  });
+  afterAll(() => t.close());
+
+  it('creates a signed-in-able account for every role on both sides', async () => {
+    for (const role of ['lead', 'member', 'liaison', 'staff'] as const) {
+      for (const side of ['US', 'JP'] as const) {
+        const u = DEMO_USERS.find((x) => x.role === role && x.side === side);
+        expect(u, `${role} ${side}`).toBeDefined();
+        if (u) expect(await signIn(t.app, u.username, DEMO_PASSWORD)).toMatch(/^lodestone_session=/);
+      }
+    }
+  });
+
+  it('posts the real disruption events as alerts at their own dates, acknowledged by both sides', async () => {
+    const lead = await signIn(t.app, 'doe.lead', DEMO_PASSWORD);
+    const alerts = (await t.app.inject({ method: 'GET', url: '/api/v1/alerts?limit=1000', headers: { cookie: lead } })).json() as Alert[];
+    const withMinerals = disruptions.filter((d) => d.minerals.length > 0);
+    expect(alerts).toHaveLength(withMinerals.length);
+    for (const d of withMinerals) {
+      const alert = alerts.find((a) => a.source === `${d.issuer} — ${d.ref}`);
+      expect(alert, d.ref).toBeDefined();
+      expect(alert?.postedAt.slice(0, 10)).toBe(d.date);
+      expect(alert?.mineral).toBe(d.minerals[0]);
+    }
+    const april = alerts.find((a) => a.source?.includes('Announcement No. 18 (2025)'));
+    expect(april?.acknowledgements.map((a) => a.side).sort()).toEqual(['JP', 'US']);
+    expect(alerts.some((a) => a.status === 'dismissed')).toBe(true);
+  });
+
+  it('leaves an audit chain that verifies', async () => {
+    const report = (await t.app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: { cookie: t.admin } })).json();
+    expect(report.ok).toBe(true);
+  });
+
+  it('is not loaded into a database that already exists', async () => {
+    const { buildApp } = await import('../../server/src/app.ts');
+    const again = await buildApp({ databaseUrl: `file:${t.dbPath}`, demo: true, passwordLog2N: 10, clientDir: null });
+    try {
+      expect(again.lodestone.users.list().filter((u) => u.username === 'doe.lead')).toHaveLength(1);
+    } finally {
+      await again.close();
+    }
+  });
+});
