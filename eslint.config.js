@@ -32,6 +32,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['client/src/service-worker.js'],
+    languageOptions: { globals: { ...globals.serviceworker, __ASSETS__: 'readonly' } },
+  },
+  {
     // Only the feature services, the event log and the database module may reach the database.
     files: ['server/src/**/*.routes.ts', 'server/src/plugins/**/*.ts', 'server/src/http/**/*.ts'],
     rules: {

@@ -12,3 +12,8 @@ app.use(createPinia());
 app.use(i18n);
 app.use(router);
 app.mount('#app');
+
+// The service worker keeps the app shell on the device: a reload without network still opens.
+if ('serviceWorker' in navigator && import.meta.env.PROD) {
+  window.addEventListener('load', () => void navigator.serviceWorker.register('/sw.js').catch(() => undefined));
+}

@@ -15,12 +15,13 @@ declare module 'vue-router' {
 
 /** Where each role starts after sign-in. */
 export function homeFor(role: Role | null): string {
-  return role === 'admin' ? '/admin/users' : '/profile';
+  return role === 'admin' ? '/admin/users' : '/alerts';
 }
 
 const routes: RouteRecordRaw[] = [
   { path: '/sign-in', name: 'sign-in', component: () => import('./views/SignInView.vue'), meta: { public: true, title: 'signIn.title' } },
   { path: '/', name: 'home', redirect: () => homeFor(useSessionStore().role) },
+  { path: '/alerts', name: 'alerts', component: () => import('./views/AlertFeedView.vue'), meta: { roles: ['lead', 'member', 'liaison', 'staff'], title: 'alerts.title' } },
   { path: '/profile', name: 'profile', component: () => import('./views/ProfileView.vue'), meta: { title: 'profile.title' } },
   { path: '/admin', redirect: '/admin/users' },
   { path: '/admin/users', name: 'admin-users', component: () => import('./views/admin/AdminUsersView.vue'), meta: { roles: ['admin'], title: 'admin.usersTitle' } },

@@ -42,15 +42,16 @@ describe.runIf(runBrowserTests)('client shell in Chromium', () => {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
 
     // The new account's language is Japanese (its side); switch to English first to see the switch work.
-    await page.getByRole('button', { name: 'EN' }).click();
+    await page.getByRole('button', { name: 'EN', exact: true }).click();
     await signInThroughPage(page, 'kenji.tanaka', 'meti-member-pw');
-    await page.getByRole('button', { name: 'EN' }).click();
+    await page.getByRole('button', { name: 'EN', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
     await page.getByRole('button', { name: '日本語' }).click();
     await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('ja');
     const indicator = page.getByRole('status').filter({ hasText: 'ライブ' });
     await indicator.waitFor();
-    expect(await page.getByRole('heading', { name: 'プロフィール' }).isVisible()).toBe(true);
+    expect(await page.getByRole('heading', { name: '供給アラート' }).isVisible()).toBe(true);
+    expect(await page.getByRole('navigation', { name: 'メインナビゲーション' }).getByRole('link', { name: 'アラート' }).isVisible()).toBe(true);
     expect(await page.getByText('東京').first().isVisible()).toBe(true);
     expect(cspViolations).toEqual([]);
 

@@ -56,5 +56,6 @@ export async function signInThroughPage(page: Page, username: string, password: 
   await page.getByLabel(/Username|ユーザー名/).fill(username);
   await page.getByLabel(/^(Password|パスワード)$/).fill(password);
   await page.getByRole('button', { name: /^(Sign in|サインイン)$/ }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
   await page.getByRole('banner').waitFor();
 }

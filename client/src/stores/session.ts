@@ -17,8 +17,11 @@ export const useSessionStore = defineStore('session', () => {
   const role = computed<Role | null>(() => user.value?.role ?? null);
   const signedIn = computed(() => user.value !== null);
 
+  const CACHED_USER = 'lodestone.user';
+
   function begin(next: User): void {
     user.value = next;
+    localStorage.setItem(CACHED_USER, JSON.stringify(next));
     endedReason.value = null;
     setUiLocale(next.locale);
     connection.start();
@@ -27,6 +30,7 @@ export const useSessionStore = defineStore('session', () => {
   function end(reason: 'expired' | null): void {
     if (!user.value) return;
     user.value = null;
+    localStorage.removeItem(CACHED_USER);
     endedReason.value = reason;
     connection.stop();
     endedListeners.forEach((l) => l());
@@ -47,12 +51,19 @@ export const useSessionStore = defineStore('session', () => {
     });
   });
 
-  /** Loads the current session once (on first navigation). */
+  /**
+   * Loads the current session once (on first navigation). Without a network, the user of the
+   * last session on this device is assumed until the server can say otherwise, so the
+   * offline outbox stays reachable.
+   */
   function ensureLoaded(): Promise<void> {
     loading ??= api
       .get<{ user: User }>('/session')
       .then(({ user: u }) => begin(u))
-      .catch(() => undefined)
+      .catch((error: unknown) => {
+        const cached = localStorage.getItem(CACHED_USER);
+        if (error instanceof ApiError && error.offline && cached) begin(JSON.parse(cached) as User);
+      })
       .finally(() => {
         loaded.value = true;
       });
