@@ -10,6 +10,7 @@ import { TokensService } from './features/users/tokens.service.ts';
 import { StreamAccess } from './auth/stream-access.ts';
 import { AlertsService } from './features/alerts/alerts.service.ts';
 import { IncidentsService } from './features/incidents/incidents.service.ts';
+import { TimelineService } from './features/incidents/timeline.service.ts';
 
 export interface ServiceOptions {
   clock: () => Date;
@@ -65,6 +66,7 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions) 
   // Alerts escalate into incidents, incidents link alerts: each reaches the other late.
   const alerts: AlertsService = new AlertsService(context, () => incidents);
   const incidents: IncidentsService = new IncidentsService(context, () => alerts);
+  const timeline = new TimelineService(context, incidents);
   const streamAccess = new StreamAccess(incidents);
-  return { context, handle, log, idempotency, signals, users, sessions, tokens, streamAccess, alerts, incidents };
+  return { context, handle, log, idempotency, signals, users, sessions, tokens, streamAccess, alerts, incidents, timeline };
 }

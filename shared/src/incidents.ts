@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Id, Severity, Tlp } from './common.ts';
 import { LIMITS, Title, text } from './text.ts';
 import { MineralId, Alert } from './alerts.ts';
+import { Actor, onlyIfValid } from './users.ts';
 
 export const IncidentStatuses = ['monitoring', 'active', 'stabilizing', 'closed'] as const;
 export const IncidentStatus = z.enum(IncidentStatuses);
@@ -87,3 +88,54 @@ export type IncidentsQuery = z.infer<typeof IncidentsQuery>;
 export function incidentCode(year: number, n: number): string {
   return `RRG-${year}-${String(n).padStart(3, '0')}`;
 }
+
+export const IncidentPatch = z
+  .strictObject({
+    version: z.number().int().min(1),
+    status: IncidentStatus.optional(),
+    severity: Severity.optional(),
+    title: Title.optional(),
+    summary: text(LIMITS.body).optional(),
+    tlp: Tlp.optional(),
+    minerals: z.array(MineralId).max(LIMITS.list).optional(),
+    usLeadId: Id.nullable().optional(),
+    jpLeadId: Id.nullable().optional(),
+    lessons: Lessons.optional(),
+  })
+  .refine((v) => Object.keys(v).some((k) => k !== 'version'), { message: 'names no field to change besides version', when: onlyIfValid });
+export type IncidentPatch = z.infer<typeof IncidentPatch>;
+
+/** Fields a lead or the incident's co-lead may change; co-leads and lessons are for leads. */
+export const CO_LEAD_FIELDS = ['status', 'severity', 'tlp', 'title', 'summary', 'minerals'] as const;
+export const LEAD_ONLY_FIELDS = ['usLeadId', 'jpLeadId', 'lessons'] as const;
+
+export const MessageKinds = ['note', 'decision'] as const;
+export const MessageCreate = z.strictObject({
+  body: text(LIMITS.body, { min: 1, blank: false }),
+  kind: z.enum(MessageKinds).optional(),
+});
+export type MessageCreate = z.infer<typeof MessageCreate>;
+
+/** A note or a decision on an incident's timeline. */
+export const Message = z.object({
+  id: z.string(),
+  incidentId: z.string(),
+  kind: z.enum(MessageKinds),
+  body: z.string(),
+  author: Actor,
+  at: z.string(),
+  seq: z.number().int(),
+});
+export type Message = z.infer<typeof Message>;
+
+export const MessagesQuery = z.strictObject({
+  kind: z.enum(MessageKinds).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+});
+
+/** Older timeline entries: the stream's events with seq < before, newest first. */
+export const TimelineQuery = z.strictObject({
+  before: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+export type TimelineQuery = z.infer<typeof TimelineQuery>;

@@ -184,3 +184,25 @@ export const alertAcknowledgements = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.alertId, t.userId] })],
 );
+
+/** Notes and decisions of an incident's timeline (the stream holds them too, with everything else). */
+export const messages = sqliteTable(
+  'messages',
+  {
+    id: text('id').primaryKey(),
+    incidentId: text('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['note', 'decision'] }).notNull(),
+    body: text('body').notNull(),
+    authorId: text('author_id')
+      .notNull()
+      .references(() => users.id),
+    authorName: text('author_name').notNull(),
+    authorAgency: text('author_agency').notNull(),
+    authorSide: text('author_side', { enum: ['US', 'JP'] }).notNull(),
+    seq: integer('seq').notNull(),
+    at: text('at').notNull(),
+  },
+  (t) => [index('messages_incident').on(t.incidentId, t.kind, t.at)],
+);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import {
   GENESIS_HASH,
   chainInput,
@@ -53,6 +53,7 @@ export class EventLog {
   private readonly publishers = new Set<Publisher>();
   private readonly headQuery;
   private readonly readQuery;
+  private readonly readBackQuery;
 
   constructor(
     private readonly handle: DatabaseHandle,
@@ -69,6 +70,13 @@ export class EventLog {
       .from(events)
       .where(and(eq(events.stream, sql.placeholder('stream')), gt(events.seq, sql.placeholder('after'))))
       .orderBy(asc(events.seq))
+      .limit(sql.placeholder('limit'))
+      .prepare();
+    this.readBackQuery = db
+      .select()
+      .from(events)
+      .where(and(eq(events.stream, sql.placeholder('stream')), lt(events.seq, sql.placeholder('before'))))
+      .orderBy(desc(events.seq))
       .limit(sql.placeholder('limit'))
       .prepare();
   }
@@ -103,6 +111,11 @@ export class EventLog {
 
   headOf(stream: StreamName): { seq: number; hash: string } {
     return this.headQuery.get({ stream }) ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** Events of a stream with seq < before (or the newest), descending, at most `limit`: a timeline page. */
+  readBefore(stream: StreamName, before: number | undefined, limit: number): LodestoneEvent[] {
+    return this.readBackQuery.all({ stream, before: before ?? Number.MAX_SAFE_INTEGER, limit }).map(toEvent);
   }
 
   /** Events of a stream with seq > after, ascending, at most `limit`. */

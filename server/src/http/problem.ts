@@ -41,8 +41,8 @@ export const problems = {
   unauthorized: (detail = 'Sign in to continue.') => new ProblemError(401, { title: 'Not signed in', detail }),
   forbidden: (detail = 'Your role does not allow this.') => new ProblemError(403, { title: 'Not allowed', detail }),
   notFound: (what = 'resource') => new ProblemError(404, { title: 'Not found', detail: `No such ${what}.` }),
-  stale: (current: unknown, detail = 'Someone changed this since you loaded it.') =>
-    new ProblemError(409, { type: `${TYPE}stale-version`, title: 'Changed by someone else', detail, extras: { current } }),
+  stale: (current: unknown, detail = 'Someone changed this since you loaded it.', extras: Record<string, unknown> = {}) =>
+    new ProblemError(409, { type: `${TYPE}stale-version`, title: 'Changed by someone else', detail, extras: { current, ...extras } }),
   conflict: (detail: string) => new ProblemError(409, { type: `${TYPE}conflict`, title: 'Conflict', detail }),
   idempotencyMismatch: () =>
     new ProblemError(422, {

@@ -1,7 +1,11 @@
 import { and, asc, desc, eq, inArray, lt, max, sql, type SQL } from 'drizzle-orm';
 import {
+  LEAD_ONLY_FIELDS,
+  canTransition,
   incidentCode,
   incidentStream,
+  type Actor,
+  type IncidentPatch,
   type Alert,
   type Incident,
   type IncidentCreate,
@@ -20,6 +24,9 @@ import type { AuthUser } from '../../auth/policy.ts';
 import type { AlertsService } from '../alerts/alerts.service.ts';
 
 export type IncidentRow = typeof incidents.$inferSelect;
+
+/** The fields a PATCH can change, in the order `changed` lists them. */
+const INCIDENT_FIELDS = ['title', 'summary', 'status', 'severity', 'tlp', 'minerals', 'usLeadId', 'jpLeadId', 'lessons'] as const;
 
 export function toIncident(row: IncidentRow): Incident {
   const lessons = JSON.parse(row.lessons) as Partial<Incident['lessons']>;
@@ -157,6 +164,9 @@ export class IncidentsService {
     const errors: FieldError[] = [];
     this.checkCoLead(usLeadId, 'US', 'usLeadId', errors);
     this.checkCoLead(jpLeadId, 'JP', 'jpLeadId', errors);
+    (input.alertIds ?? []).forEach((alertId, i) => {
+      if (!this.alerts().get(alertId)) errors.push({ path: `alertIds.${i}`, message: 'is not a known alert' });
+    });
     if (errors.length) throw problems.invalid(errors);
     const year = new Date(tx.at).getUTCFullYear();
     const last = tx.db.select({ n: max(incidents.number) }).from(incidents).where(eq(incidents.year, year)).get()?.n ?? 0;
@@ -188,6 +198,111 @@ export class IncidentsService {
     }
     for (const alertId of new Set(input.alertIds ?? [])) this.alerts().linkInTx(tx, mutation, alertId, incident);
     return incident;
+  }
+
+  /** The actor and time of the incident's last change, to explain a 409. */
+  lastChange(incidentId: string): { by: Actor | null; at: string } | undefined {
+    const [last] = this.ctx.log.readBefore(incidentStream(incidentId), undefined, 50).filter((e) => e.type === 'incident.updated' || e.type === 'incident.created');
+    return last && { by: last.actor, at: last.at };
+  }
+
+  /**
+   * Applies a PATCH based on `version`: a stale version is refused with 409 and the current
+   * incident. Leads change anything; a co-lead (member) the fields of CO_LEAD_FIELDS.
+   */
+  update(mutation: Mutation, editor: AuthUser, id: string, patch: IncidentPatch): Incident {
+    const result = this.ctx.commit(mutation, (tx) => {
+      const row = this.row(id);
+      if (!row) throw problems.notFound('incident');
+      const before = toIncident(row);
+      if (editor.role !== 'lead') {
+        const leadOnly = LEAD_ONLY_FIELDS.filter((f) => patch[f] !== undefined);
+        if (leadOnly.length) throw problems.forbidden(`Only leads change ${leadOnly.join(', ')}.`);
+      }
+      if (patch.version !== before.version) {
+        throw problems.stale(before, `This incident is at version ${before.version}; your change was based on version ${patch.version}.`, {
+          lastChange: this.lastChange(id),
+        });
+      }
+      const errors: FieldError[] = [];
+      if (patch.status && !canTransition(before.status, patch.status)) {
+        errors.push({ path: 'status', message: `cannot change from ${before.status} to ${patch.status}` });
+      }
+      if (patch.usLeadId) this.checkCoLead(patch.usLeadId, 'US', 'usLeadId', errors);
+      if (patch.jpLeadId) this.checkCoLead(patch.jpLeadId, 'JP', 'jpLeadId', errors);
+      if (errors.length) throw problems.invalid(errors);
+
+      const next: Incident = {
+        ...before,
+        ...(patch.status !== undefined ? { status: patch.status } : {}),
+        ...(patch.severity !== undefined ? { severity: patch.severity } : {}),
+        ...(patch.title !== undefined ? { title: patch.title } : {}),
+        ...(patch.summary !== undefined ? { summary: patch.summary } : {}),
+        ...(patch.tlp !== undefined ? { tlp: patch.tlp } : {}),
+        ...(patch.minerals !== undefined ? { minerals: [...new Set(patch.minerals)] } : {}),
+        ...(patch.usLeadId !== undefined ? { usLeadId: patch.usLeadId } : {}),
+        ...(patch.jpLeadId !== undefined ? { jpLeadId: patch.jpLeadId } : {}),
+        ...(patch.lessons !== undefined ? { lessons: { ...before.lessons, ...patch.lessons } } : {}),
+      };
+      const changed = INCIDENT_FIELDS.filter((f) => JSON.stringify(next[f]) !== JSON.stringify(before[f]));
+      if (changed.length === 0) return { incident: before, changed };
+      const previous = Object.fromEntries(changed.map((f) => [f, before[f]]));
+      const after: Incident = {
+        ...next,
+        version: before.version + 1,
+        updatedAt: tx.at,
+        closedAt: next.status === 'closed' ? (before.status === 'closed' ? before.closedAt : tx.at) : null,
+      };
+      tx.db
+        .update(incidents)
+        .set({
+          title: after.title,
+          summary: after.summary,
+          status: after.status,
+          severity: after.severity,
+          tlp: after.tlp,
+          minerals: JSON.stringify(after.minerals),
+          usLeadId: after.usLeadId,
+          jpLeadId: after.jpLeadId,
+          lessons: JSON.stringify(after.lessons),
+          version: after.version,
+          updatedAt: after.updatedAt,
+          closedAt: after.closedAt,
+        })
+        .where(eq(incidents.id, id))
+        .run();
+      append(tx, incidentStream(id), 'incident.updated', mutation.actor, { ...after, changed, previous });
+      for (const coLead of [after.usLeadId, after.jpLeadId]) if (coLead) this.addMemberInTx(tx, mutation, id, coLead);
+      return { incident: after, changed };
+    });
+    return result.incident;
+  }
+
+  /** Adds a member (leads); adding one twice changes nothing. */
+  addMember(mutation: Mutation, incidentId: string, userId: string): void {
+    this.ctx.commit(mutation, (tx) => {
+      if (!this.row(incidentId)) throw problems.notFound('incident');
+      const user = tx.db.select().from(users).where(eq(users.id, userId)).get();
+      if (!user) throw problems.notFound('user');
+      if (user.disabled) throw problems.conflict('This account is disabled.');
+      if (user.role === 'admin') throw problems.conflict('Administrators take no part in incidents.');
+      this.addMemberInTx(tx, mutation, incidentId, userId);
+    });
+  }
+
+  /** Removes a member (leads); a co-lead must be replaced first. Their sockets stop receiving the room. */
+  removeMember(mutation: Mutation, incidentId: string, userId: string): void {
+    const removed = this.ctx.commit(mutation, (tx) => {
+      const row = this.row(incidentId);
+      if (!row) throw problems.notFound('incident');
+      if (row.usLeadId === userId || row.jpLeadId === userId) throw problems.conflict('This member is a co-lead; name another co-lead first.');
+      const member = this.members(incidentId).find((m) => m.id === userId);
+      if (!member) return false;
+      tx.db.delete(incidentMembers).where(and(eq(incidentMembers.incidentId, incidentId), eq(incidentMembers.userId, userId))).run();
+      append(tx, incidentStream(incidentId), 'member.removed', mutation.actor, { incidentId, ...member });
+      return true;
+    });
+    if (removed) this.ctx.signals.emit('access-changed', { userId });
   }
 
   create(mutation: Mutation, creator: AuthUser, input: IncidentCreate): IncidentDetail {

@@ -1,0 +1,85 @@
+import { and, asc, eq } from 'drizzle-orm';
+import { incidentStream, may, type LodestoneEvent, type Message, type MessageCreate } from '@lodestone/shared';
+import { messages } from '../../db/schema.ts';
+import { append } from '../../events/event-log.ts';
+import type { Mutation } from '../../events/mutation.ts';
+import { problems } from '../../http/problem.ts';
+import { newId } from '../../ids.ts';
+import type { ServiceContext } from '../../services.ts';
+import type { AuthUser } from '../../auth/policy.ts';
+import type { IncidentsService } from './incidents.service.ts';
+
+type MessageRow = typeof messages.$inferSelect;
+
+function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    incidentId: row.incidentId,
+    kind: row.kind,
+    body: row.body,
+    author: { id: row.authorId, displayName: row.authorName, agency: row.authorAgency, side: row.authorSide },
+    at: row.at,
+    seq: row.seq,
+  };
+}
+
+/** An incident's timeline: notes by members, decisions by leads and co-leads, and every event of its stream. */
+export class TimelineService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly incidents: IncidentsService,
+  ) {}
+
+  post(mutation: Mutation, author: AuthUser, incidentId: string, input: MessageCreate): Message {
+    return this.ctx.commit(mutation, (tx) => {
+      const incident = this.incidents.get(incidentId);
+      if (!incident) throw problems.notFound('incident');
+      const kind = input.kind ?? 'note';
+      const member = this.incidents.isMember(incidentId, author.id) ?? false;
+      if (kind === 'decision' && !may.decide(author, this.incidents.isCoLead(incident, author.id))) {
+        throw problems.forbidden('Decisions are recorded by leads and by the co-leads of this incident.');
+      }
+      if (kind === 'note' && !may.contribute(author, member)) throw problems.forbidden('Only members of this incident and leads post to it.');
+      if (incident.status === 'closed') throw problems.conflict(`${incident.code} is closed; reopen it to post.`);
+      const id = newId();
+      const stream = incidentStream(incidentId);
+      // Inside this IMMEDIATE transaction the next seq is ours: the entry names its own place in the stream.
+      const message: Message = { id, incidentId, kind, body: input.body, author: mutation.actor, at: tx.at, seq: this.ctx.log.head(stream) + 1 };
+      append(tx, stream, kind === 'decision' ? 'decision.recorded' : 'message.posted', mutation.actor, message);
+      tx.db
+        .insert(messages)
+        .values({
+          id,
+          incidentId,
+          kind,
+          body: input.body,
+          authorId: author.id,
+          authorName: mutation.actor.displayName,
+          authorAgency: mutation.actor.agency,
+          authorSide: mutation.actor.side,
+          seq: message.seq,
+          at: tx.at,
+        })
+        .run();
+      return message;
+    });
+  }
+
+  /** Notes and decisions in the order they were posted. */
+  messages(incidentId: string, kind?: Message['kind'], limit = 1000): Message[] {
+    return this.ctx.handle.db
+      .select()
+      .from(messages)
+      .where(kind ? and(eq(messages.incidentId, incidentId), eq(messages.kind, kind)) : eq(messages.incidentId, incidentId))
+      .orderBy(asc(messages.seq))
+      .limit(limit)
+      .all()
+      .map(toMessage);
+  }
+
+  /** A page of the timeline, newest first: the stream's events before `before`. */
+  page(incidentId: string, before: number | undefined, limit: number): { events: LodestoneEvent[]; head: number } {
+    const stream = incidentStream(incidentId);
+    return { events: this.ctx.log.readBefore(stream, before, limit), head: this.ctx.log.head(stream) };
+  }
+}
