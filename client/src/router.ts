@@ -22,6 +22,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/sign-in', name: 'sign-in', component: () => import('./views/SignInView.vue'), meta: { public: true, title: 'signIn.title' } },
   { path: '/', name: 'home', redirect: () => homeFor(useSessionStore().role) },
   { path: '/alerts', name: 'alerts', component: () => import('./views/AlertFeedView.vue'), meta: { roles: ['lead', 'member', 'liaison', 'staff'], title: 'alerts.title' } },
+  { path: '/incidents', name: 'incidents', component: () => import('./views/IncidentsView.vue'), meta: { roles: ['lead', 'member', 'liaison', 'staff'], title: 'incidents.title' } },
+  { path: '/incidents/:id', name: 'incident', component: () => import('./views/IncidentRoomView.vue'), meta: { roles: ['lead', 'member', 'liaison', 'staff'], title: 'incidents.title' } },
   { path: '/profile', name: 'profile', component: () => import('./views/ProfileView.vue'), meta: { title: 'profile.title' } },
   { path: '/admin', redirect: '/admin/users' },
   { path: '/admin/users', name: 'admin-users', component: () => import('./views/admin/AdminUsersView.vue'), meta: { roles: ['admin'], title: 'admin.usersTitle' } },

@@ -114,6 +114,11 @@ export interface PresenceUpdate {
 export interface ServerToClientEvents {
   event: (event: LodestoneEvent) => void;
   presence: (update: PresenceUpdate) => void;
+  /**
+   * Something about an incident the user may read changed (opened, updated, membership):
+   * lists of incidents refresh on it without following every incident's stream.
+   */
+  incidentChanged: (notice: { incidentId: string; type: EventType }) => void;
   /** The server ended a subscription: the user may no longer read the stream. */
   unsubscribed: (notice: { stream: StreamName; reason: 'access' }) => void;
 }

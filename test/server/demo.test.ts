@@ -36,6 +36,23 @@ describe('demo scenario (LODESTONE_DEMO=1 on a new database)', () => {
     expect(alerts.some((a) => a.status === 'dismissed')).toBe(true);
   });
 
+  it('builds an incident from the April 2025 heavy rare earth controls with a bilingual timeline and decisions', async () => {
+    const lead = await signIn(t.app, 'meti.lead', DEMO_PASSWORD);
+    const list = (await t.app.inject({ method: 'GET', url: '/api/v1/incidents', headers: { cookie: lead } })).json() as { id: string; code: string; status: string; createdAt: string }[];
+    expect(list).toHaveLength(1);
+    const incident = list[0];
+    expect(incident?.code).toBe('RRG-2025-001');
+    expect(incident?.createdAt.slice(0, 10)).toBe('2025-04-04');
+    expect(incident?.status).toBe('stabilizing');
+    const detail = (await t.app.inject({ method: 'GET', url: `/api/v1/incidents/${incident?.id}`, headers: { cookie: lead } })).json();
+    expect(new Set(detail.members.map((m: { side: string }) => m.side))).toEqual(new Set(['US', 'JP']));
+    expect(detail.alerts[0].source).toContain('Announcement No. 18 (2025)');
+    const messages = (await t.app.inject({ method: 'GET', url: `/api/v1/incidents/${incident?.id}/messages`, headers: { cookie: lead } })).json() as { kind: string; body: string }[];
+    expect(messages.filter((m) => m.kind === 'decision').length).toBeGreaterThanOrEqual(3);
+    expect(messages.some((m) => /[\u3040-\u30ff]/.test(m.body))).toBe(true);
+    expect(messages.some((m) => /^[\x20-\x7e\n–]+$/.test(m.body))).toBe(true);
+  });
+
   it('leaves an audit chain that verifies', async () => {
     const report = (await t.app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: { cookie: t.admin } })).json();
     expect(report.ok).toBe(true);

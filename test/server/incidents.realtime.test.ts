@@ -70,6 +70,25 @@ describe('incident rooms over Socket.IO', () => {
     socket.close();
   });
 
+  it('tells readers when an incident is opened or they are added, and nobody else', async () => {
+    const u = await createUser(t, 'liaison');
+    const sockets = await Promise.all([cast.jpLead, cast.staff, u, outsider].map((who) => connectSocket(url, { cookie: who.cookie })));
+    const notices = sockets.map((s) => {
+      const got: { incidentId: string; type: string }[] = [];
+      s.on('incidentChanged', (n) => got.push(n));
+      return got;
+    });
+    const incident = await openIncident(t, cast.lead);
+    await waitFor(() => (notices[0]?.length ?? 0) >= 1 && (notices[1]?.length ?? 0) >= 1, 3000, 'leads and staff told');
+    expect(notices[0]?.[0]).toEqual({ incidentId: incident.id, type: 'incident.created' });
+    await t.app.inject({ method: 'PUT', url: `/api/v1/incidents/${incident.id}/members/${u.user.id}`, headers: { cookie: cast.lead.cookie } });
+    await waitFor(() => notices[2]?.length === 1, 3000, 'new member told');
+    expect(notices[2]?.[0]).toEqual({ incidentId: incident.id, type: 'member.added' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(notices[3]).toEqual([]);
+    sockets.forEach((s) => s.close());
+  });
+
   it('gives back 1,200 missed events exactly: 500 in the ack with more, the rest by GET /events', async () => {
     const incident = await openIncident(t, cast.lead, { members: [cast.member] });
     const stream = `incident:${incident.id}` as const;

@@ -35,6 +35,7 @@ export const useConnectionStore = defineStore('connection', () => {
   const syncing = ref(0);
   const presence = reactive(new Map<StreamName, PresenceUpdate['users']>());
   const subscriptions = new Map<StreamName, Subscription>();
+  const incidentListeners = new Set<(notice: { incidentId: string }) => void>();
   /** Listeners for a session that the server ended (sign-out elsewhere, disabled, expired). */
   const sessionEndedListeners = new Set<() => void>();
 
@@ -75,6 +76,7 @@ export const useConnectionStore = defineStore('connection', () => {
     });
     s.on('event', receive);
     s.on('presence', (update) => presence.set(update.stream, update.users));
+    s.on('incidentChanged', (notice) => incidentListeners.forEach((l) => l(notice)));
     s.on('unsubscribed', ({ stream }) => {
       const sub = subscriptions.get(stream);
       subscriptions.delete(stream);
@@ -93,6 +95,12 @@ export const useConnectionStore = defineStore('connection', () => {
     presence.clear();
     window.removeEventListener('online', onOnline);
     window.removeEventListener('offline', onOffline);
+  }
+
+  /** Called when an incident the user may read was opened, changed, or their membership changed. */
+  function onIncidentChanged(listener: (notice: { incidentId: string }) => void): () => void {
+    incidentListeners.add(listener);
+    return () => incidentListeners.delete(listener);
   }
 
   function onSessionEnded(listener: () => void): () => void {
@@ -188,5 +196,5 @@ export const useConnectionStore = defineStore('connection', () => {
     return subscriptions.get(stream)?.lastSeq;
   }
 
-  return { status, connected, online, catchingUp, presence, start, stop, follow, onSessionEnded, lastSeq };
+  return { status, connected, online, catchingUp, presence, start, stop, follow, onSessionEnded, onIncidentChanged, lastSeq };
 });

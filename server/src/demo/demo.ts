@@ -81,5 +81,58 @@ export async function loadDemoScenario(services: Services): Promise<DemoCast> {
       );
     }
   }
+  await loadDemoIncident(services, as);
   return cast;
+}
+
+type As = (username: string) => { user: AuthUser; mutation: Mutation };
+
+/**
+ * The April 2025 heavy rare earth controls as an incident room: escalated from the alert by
+ * the METI lead, worked by both sides in both languages over five weeks, with decisions.
+ */
+async function loadDemoIncident(services: Services, as: As): Promise<void> {
+  const april = services.alerts.list({ limit: 1000 }).alerts.find((a) => a.source?.includes('Announcement No. 18 (2025)'));
+  const controls = disruptions.find((d) => d.ref === 'Announcement No. 18 (2025)');
+  if (!april || !controls) return;
+  const at = (iso: string) => new Date(iso);
+  const metiLead = as('meti.lead');
+  const doeLead = as('doe.lead');
+  const { incident } = services.context.at(at('2025-04-04T06:00:00Z'), () =>
+    services.alerts.escalate(metiLead.mutation, metiLead.user, april.id, {
+      incident: {
+        title: 'MOFCOM No. 18: export licensing of seven medium and heavy rare earths',
+        summary:
+          'Export licences now required for Sm, Gd, Tb, Dy, Lu, Sc, Y and related magnets, effective at once. ' +
+          '輸出許可制の即日施行により、磁石・モーター向けの重希土類の供給に遅延が見込まれる。',
+        severity: 'critical',
+        minerals: controls.minerals,
+        usLeadId: doeLead.user.id,
+      },
+    }),
+  );
+  for (const username of ['doe.member', 'meti.member', 'jogmec.liaison', 'state.liaison']) {
+    const who = as(username);
+    services.context.at(at('2025-04-04T06:05:00Z'), () => services.incidents.addMember(metiLead.mutation, incident.id, who.user.id));
+  }
+  const say = (iso: string, username: string, body: string, kind: 'note' | 'decision' = 'note') => {
+    const who = as(username);
+    services.context.at(at(iso), () => services.timeline.post(who.mutation, who.user, incident.id, { body, kind }));
+  };
+  say('2025-04-04T06:10:00Z', 'jogmec.liaison', 'MOFCOM・税関総署公告2025年第18号：サマリウム、ガドリニウム、テルビウム、ジスプロシウム、ルテチウム、スカンジウム、イットリウム及び関連磁石を輸出許可の対象に。本日施行。');
+  say('2025-04-04T06:40:00Z', 'meti.member', '国内モーターメーカー3社に聞き取り。ジスプロシウム・テルビウムの在庫はおおむね2か月分。');
+  say('2025-04-04T08:00:00Z', 'meti.lead', '日米で重希土類の在庫状況を毎週共有する。\nBoth sides share heavy rare earth inventory status weekly.', 'decision');
+  say('2025-04-04T12:30:00Z', 'doe.member', 'US magnet makers report Dy/Tb inventories of 6–8 weeks; two automotive OEMs are asking for guidance.');
+  say('2025-04-04T13:15:00Z', 'doe.lead', 'DOE is convening an industry call at 11:00 EDT today; METI colleagues welcome to listen in.');
+  say('2025-04-05T14:00:00Z', 'doe.lead', 'Request licence-processing transparency from MOFCOM jointly; State leads the outreach, MOFA in parallel.\nMOFCOMへの許可審査の透明性確保を日米共同で要請する。', 'decision');
+  say('2025-04-07T15:20:00Z', 'state.liaison', 'First licence applications filed by exporters; a review of up to 45 working days is expected.');
+  say('2025-04-15T02:10:00Z', 'meti.member', 'JOGMEC備蓄の放出条件と手続きを確認中。放出可能量は来週報告予定。');
+  say('2025-04-21T03:00:00Z', 'meti.lead', 'JOGMEC備蓄からのジスプロシウム放出の準備を開始する。\nBegin preparing a release of dysprosium from JOGMEC stocks.', 'decision');
+  const current = () => services.incidents.get(incident.id);
+  const update = (iso: string, fields: { status?: 'stabilizing'; severity?: 'high' }) => {
+    const version = current()?.version ?? 1;
+    services.context.at(at(iso), () => services.incidents.update(doeLead.mutation, doeLead.user, incident.id, { version, ...fields }));
+  };
+  say('2025-05-12T13:30:00Z', 'state.liaison', 'MOFCOM has granted the first licences to some exporters; volumes remain well below last year.');
+  update('2025-05-12T14:00:00Z', { status: 'stabilizing', severity: 'high' });
 }

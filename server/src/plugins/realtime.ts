@@ -106,9 +106,24 @@ export const realtimePlugin = fp(async (app: FastifyInstance) => {
     return { ok: true, events, head, more };
   }
 
+  const LIST_CHANGES = new Set(['incident.created', 'incident.updated', 'member.added', 'member.removed']);
   const unpublish = log.onPublish((committed) => {
-    for (const event of committed) io.to(event.stream).emit('event', event);
+    for (const event of committed) {
+      io.to(event.stream).emit('event', event);
+      if (LIST_CHANGES.has(event.type)) noticeIncidentChange(event);
+    }
   });
+
+  /** Tells every socket whose user may read the incident (and a removed member) that its lists are stale. */
+  function noticeIncidentChange(event: LodestoneEvent): void {
+    const incidentId = event.stream.slice('incident:'.length);
+    const removed = event.type === 'member.removed' ? (event.data as { id?: string }).id : undefined;
+    for (const socket of io.of('/').sockets.values()) {
+      const user = socket.data.user;
+      if (!user) continue;
+      if (user.id === removed || streamAccess.check(user, event.stream).ok) socket.emit('incidentChanged', { incidentId, type: event.type });
+    }
+  }
 
   function matches(socket: LodestoneSocket, r: Revocation): boolean {
     const d = socket.data;

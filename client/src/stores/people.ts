@@ -1,0 +1,24 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { Person } from '@lodestone/shared';
+import { api } from '../api.ts';
+
+/** The people directory (enabled accounts), to pick members, co-leads and owners. */
+export const usePeopleStore = defineStore('people', () => {
+  const people = ref<Person[]>([]);
+  let loading: Promise<void> | null = null;
+
+  function load(force = false): Promise<void> {
+    if (force) loading = null;
+    loading ??= api.get<Person[]>('/people').then((list) => {
+      people.value = list;
+    });
+    return loading;
+  }
+
+  function byId(id: string | null | undefined): Person | undefined {
+    return id ? people.value.find((p) => p.id === id) : undefined;
+  }
+
+  return { people, load, byId };
+});
