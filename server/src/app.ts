@@ -23,6 +23,7 @@ import { eventsRoutes } from './features/events/events.routes.ts';
 import { referenceRoutes } from './features/reference/reference.routes.ts';
 import { alertsRoutes } from './features/alerts/alerts.routes.ts';
 import { incidentsRoutes } from './features/incidents/incidents.routes.ts';
+import { actionsRoutes } from './features/actions/actions.routes.ts';
 
 export interface AppOptions {
   /** `file:PATH` or `file::memory:`. */
@@ -141,6 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(referenceRoutes);
       await api.register(alertsRoutes);
       await api.register(incidentsRoutes);
+      await api.register(actionsRoutes);
     },
     { prefix: '/api/v1' },
   );

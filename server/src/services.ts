@@ -11,6 +11,7 @@ import { StreamAccess } from './auth/stream-access.ts';
 import { AlertsService } from './features/alerts/alerts.service.ts';
 import { IncidentsService } from './features/incidents/incidents.service.ts';
 import { TimelineService } from './features/incidents/timeline.service.ts';
+import { ActionsService } from './features/actions/actions.service.ts';
 
 export interface ServiceOptions {
   clock: () => Date;
@@ -67,6 +68,7 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions) 
   const alerts: AlertsService = new AlertsService(context, () => incidents);
   const incidents: IncidentsService = new IncidentsService(context, () => alerts);
   const timeline = new TimelineService(context, incidents);
+  const actions = new ActionsService(context, incidents);
   const streamAccess = new StreamAccess(incidents);
-  return { context, handle, log, idempotency, signals, users, sessions, tokens, streamAccess, alerts, incidents, timeline };
+  return { context, handle, log, idempotency, signals, users, sessions, tokens, streamAccess, alerts, incidents, timeline, actions };
 }

@@ -119,6 +119,8 @@ export interface ServerToClientEvents {
    * lists of incidents refresh on it without following every incident's stream.
    */
   incidentChanged: (notice: { incidentId: string; type: EventType }) => void;
+  /** An action item the user owns (or owned until this change) was created or changed. */
+  actionChanged: (notice: { actionId: string; incidentId: string }) => void;
   /** The server ended a subscription: the user may no longer read the stream. */
   unsubscribed: (notice: { stream: StreamName; reason: 'access' }) => void;
 }

@@ -10,3 +10,4 @@ export * from './alerts.ts';
 export * from './incidents.ts';
 export * from './search.ts';
 export * from './policy.ts';
+export * from './actions.ts';

@@ -206,3 +206,33 @@ export const messages = sqliteTable(
   },
   (t) => [index('messages_incident').on(t.incidentId, t.kind, t.at)],
 );
+
+/** Action items of an incident; `version` rises by one per change. */
+export const actions = sqliteTable(
+  'actions',
+  {
+    id: text('id').primaryKey(),
+    incidentId: text('incident_id')
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    description: text('description').notNull(),
+    ownerId: text('owner_id').references(() => users.id),
+    agency: text('agency'),
+    provision: text('provision'),
+    priority: text('priority', { enum: ['p1', 'p2', 'p3', 'p4'] }).notNull(),
+    status: text('status', { enum: ['open', 'in_progress', 'blocked', 'done', 'cancelled'] }).notNull(),
+    dueAt: text('due_at'),
+    version: integer('version').notNull(),
+    createdBy: text('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+    /** JSON {id, displayName, agency, side} of who made the last change. */
+    updatedBy: text('updated_by').notNull(),
+    doneAt: text('done_at'),
+    cancelledAt: text('cancelled_at'),
+  },
+  (t) => [index('actions_incident').on(t.incidentId), index('actions_owner').on(t.ownerId), index('actions_due').on(t.dueAt)],
+);

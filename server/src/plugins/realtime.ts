@@ -111,8 +111,19 @@ export const realtimePlugin = fp(async (app: FastifyInstance) => {
     for (const event of committed) {
       io.to(event.stream).emit('event', event);
       if (LIST_CHANGES.has(event.type)) noticeIncidentChange(event);
+      if (event.type === 'action.created' || event.type === 'action.updated') noticeActionOwners(event);
     }
   });
+
+  /** Tells the owner of an action item (and its previous owner) that their list of actions changed. */
+  function noticeActionOwners(event: LodestoneEvent): void {
+    const data = event.data as { id: string; incidentId: string; ownerId: string | null; previous?: { ownerId?: string | null } };
+    const owners = new Set([data.ownerId, data.previous?.ownerId].filter((id): id is string => typeof id === 'string'));
+    if (owners.size === 0) return;
+    for (const socket of io.of('/').sockets.values()) {
+      if (socket.data.user && owners.has(socket.data.user.id)) socket.emit('actionChanged', { actionId: data.id, incidentId: data.incidentId });
+    }
+  }
 
   /** Tells every socket whose user may read the incident (and a removed member) that its lists are stale. */
   function noticeIncidentChange(event: LodestoneEvent): void {

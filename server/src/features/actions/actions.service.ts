@@ -1,0 +1,195 @@
+import { aliasedTable, and, desc, eq, inArray, isNotNull, lt, notInArray, type SQL } from 'drizzle-orm';
+import { incidentStream, may, type Action, type ActionCreate, type ActionPatch, type ActionsQuery, type Actor } from '@lodestone/shared';
+import { actions, incidentMembers, incidents, users } from '../../db/schema.ts';
+import { append, type Tx } from '../../events/event-log.ts';
+import type { Mutation } from '../../events/mutation.ts';
+import { problems, type FieldError } from '../../http/problem.ts';
+import { newId } from '../../ids.ts';
+import type { ServiceContext } from '../../services.ts';
+import type { AuthUser } from '../../auth/policy.ts';
+import type { IncidentsService } from '../incidents/incidents.service.ts';
+
+type ActionRow = typeof actions.$inferSelect;
+const owners = aliasedTable(users, 'owners');
+
+/** The fields a PATCH can change, in the order `changed` lists them. */
+const ACTION_FIELDS = ['title', 'description', 'ownerId', 'agency', 'provision', 'priority', 'status', 'dueAt'] as const;
+
+/** Action items: who does what by when, per incident and across them. */
+export class ActionsService {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly incidents: IncidentsService,
+  ) {}
+
+  private select(where: SQL | undefined, limit = 10_000): Action[] {
+    return this.ctx.handle.db
+      .select({ action: actions, code: incidents.code, owner: { id: owners.id, displayName: owners.displayName, agency: owners.agency, side: owners.side } })
+      .from(actions)
+      .innerJoin(incidents, eq(incidents.id, actions.incidentId))
+      .leftJoin(owners, eq(owners.id, actions.ownerId))
+      .where(where)
+      .orderBy(desc(actions.createdAt), desc(actions.id))
+      .limit(limit)
+      .all()
+      .map(({ action, code, owner }) => toAction(action, code, owner?.id ? (owner as Actor) : null));
+  }
+
+  get(id: string): Action | undefined {
+    return this.select(eq(actions.id, id), 1)[0];
+  }
+
+  byIncident(incidentId: string): Action[] {
+    return this.select(eq(actions.incidentId, incidentId));
+  }
+
+  /** Items across incidents, only of incidents the reader may read. */
+  list(reader: AuthUser, query: ActionsQuery): Action[] {
+    const where: SQL[] = [];
+    if (reader.role !== 'lead' && reader.role !== 'staff') {
+      where.push(inArray(actions.incidentId, this.ctx.handle.db.select({ id: incidentMembers.incidentId }).from(incidentMembers).where(eq(incidentMembers.userId, reader.id))));
+    }
+    if (query.owner) where.push(eq(actions.ownerId, query.owner === 'me' ? reader.id : query.owner));
+    if (query.status) where.push(eq(actions.status, query.status));
+    if (query.agency) where.push(eq(actions.agency, query.agency));
+    if (query.provision) where.push(eq(actions.provision, query.provision));
+    if (query.incident) where.push(eq(actions.incidentId, query.incident));
+    if (query.overdue === 'true') {
+      where.push(isNotNull(actions.dueAt), lt(actions.dueAt, this.ctx.now().toISOString()), notInArray(actions.status, ['done', 'cancelled']));
+    }
+    return this.select(where.length ? and(...where) : undefined, query.limit);
+  }
+
+  /** An owner must be an enabled user who may read the incident. */
+  private checkOwner(incidentId: string, ownerId: string | null | undefined, errors: FieldError[]): AuthUser | null {
+    if (!ownerId) return null;
+    const user = this.ctx.handle.db.select().from(users).where(eq(users.id, ownerId)).get();
+    if (!user || user.disabled) {
+      errors.push({ path: 'ownerId', message: 'is not a known, enabled user' });
+      return null;
+    }
+    if (!may.readIncident(user, this.incidents.isMember(incidentId, user.id) ?? false)) {
+      errors.push({ path: 'ownerId', message: 'cannot read this incident; add them as a member first' });
+      return null;
+    }
+    return user;
+  }
+
+  private event(tx: Tx, mutation: Mutation, type: 'action.created' | 'action.updated', action: Action, extra: Record<string, unknown> = {}): void {
+    append(tx, incidentStream(action.incidentId), type, mutation.actor, { ...action, ...extra });
+  }
+
+  create(mutation: Mutation, incidentId: string, input: ActionCreate): Action {
+    return this.ctx.commit(mutation, (tx) => {
+      const incident = this.incidents.get(incidentId);
+      if (!incident) throw problems.notFound('incident');
+      const errors: FieldError[] = [];
+      const owner = this.checkOwner(incidentId, input.ownerId, errors);
+      if (errors.length) throw problems.invalid(errors);
+      const row: ActionRow = {
+        id: newId(),
+        incidentId,
+        title: input.title,
+        description: input.description ?? '',
+        ownerId: owner?.id ?? null,
+        agency: input.agency ?? owner?.agency ?? null,
+        provision: input.provision ?? null,
+        priority: input.priority ?? 'p3',
+        status: 'open',
+        dueAt: input.dueAt ? new Date(input.dueAt).toISOString() : null,
+        version: 1,
+        createdBy: mutation.actor.id,
+        createdAt: tx.at,
+        updatedAt: tx.at,
+        updatedBy: JSON.stringify(mutation.actor),
+        doneAt: null,
+        cancelledAt: null,
+      };
+      tx.db.insert(actions).values(row).run();
+      const action = toAction(row, incident.code, owner ? ownerActor(owner) : null);
+      this.event(tx, mutation, 'action.created', action);
+      return action;
+    });
+  }
+
+  /** Applies a PATCH based on `version`; stale is 409 with the current item (and who last changed it). */
+  update(mutation: Mutation, id: string, patch: ActionPatch): Action {
+    return this.ctx.commit(mutation, (tx) => {
+      const before = this.get(id);
+      if (!before) throw problems.notFound('action');
+      if (patch.version !== before.version) {
+        throw problems.stale(before, `This action item is at version ${before.version}; your change was based on version ${patch.version}.`);
+      }
+      const errors: FieldError[] = [];
+      const owner = patch.ownerId === undefined ? undefined : this.checkOwner(before.incidentId, patch.ownerId, errors);
+      if (errors.length) throw problems.invalid(errors);
+      const next = { ...before };
+      for (const field of ACTION_FIELDS) {
+        const value = patch[field];
+        if (value === undefined) continue;
+        (next as Record<string, unknown>)[field] = field === 'dueAt' && typeof value === 'string' ? new Date(value).toISOString() : value;
+      }
+      const changed = ACTION_FIELDS.filter((f) => next[f] !== before[f]);
+      if (changed.length === 0) return before;
+      const previous = Object.fromEntries(changed.map((f) => [f, before[f]]));
+      const after: Action = {
+        ...next,
+        owner: owner === undefined ? before.owner : owner ? ownerActor(owner) : null,
+        version: before.version + 1,
+        updatedAt: tx.at,
+        updatedBy: mutation.actor,
+        doneAt: next.status === 'done' ? (before.doneAt ?? tx.at) : null,
+        cancelledAt: next.status === 'cancelled' ? (before.cancelledAt ?? tx.at) : null,
+      };
+      tx.db
+        .update(actions)
+        .set({
+          title: after.title,
+          description: after.description,
+          ownerId: after.ownerId,
+          agency: after.agency,
+          provision: after.provision,
+          priority: after.priority,
+          status: after.status,
+          dueAt: after.dueAt,
+          version: after.version,
+          updatedAt: after.updatedAt,
+          updatedBy: JSON.stringify(after.updatedBy),
+          doneAt: after.doneAt,
+          cancelledAt: after.cancelledAt,
+        })
+        .where(eq(actions.id, id))
+        .run();
+      this.event(tx, mutation, 'action.updated', after, { changed, previous });
+      return after;
+    });
+  }
+}
+
+function ownerActor(user: Pick<AuthUser, 'id' | 'displayName' | 'agency' | 'side'>): Actor {
+  return { id: user.id, displayName: user.displayName, agency: user.agency, side: user.side };
+}
+
+function toAction(row: ActionRow, incidentCode: string, owner: Actor | null): Action {
+  return {
+    id: row.id,
+    incidentId: row.incidentId,
+    incidentCode,
+    title: row.title,
+    description: row.description,
+    ownerId: row.ownerId,
+    owner,
+    agency: row.agency,
+    provision: row.provision,
+    priority: row.priority,
+    status: row.status,
+    dueAt: row.dueAt,
+    version: row.version,
+    createdBy: row.createdBy,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    updatedBy: JSON.parse(row.updatedBy) as Actor,
+    doneAt: row.doneAt,
+    cancelledAt: row.cancelledAt,
+  };
+}

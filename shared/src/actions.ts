@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { Agency, Id, IsoTime } from './common.ts';
+import { LIMITS, Title, text } from './text.ts';
+import { provisionsById } from './reference.ts';
+import { Actor, onlyIfValid } from './users.ts';
+
+export const ActionStatuses = ['open', 'in_progress', 'blocked', 'done', 'cancelled'] as const;
+export const ActionStatus = z.enum(ActionStatuses);
+export type ActionStatus = z.infer<typeof ActionStatus>;
+
+export const Priorities = ['p1', 'p2', 'p3', 'p4'] as const;
+export const Priority = z.enum(Priorities);
+export type Priority = z.infer<typeof Priority>;
+
+export const ProvisionId = z.string().refine((id) => provisionsById.has(id), { message: 'is not a framework provision (see GET /provisions)' });
+
+export const ActionCreate = z.strictObject({
+  title: Title,
+  description: text(LIMITS.body).optional(),
+  ownerId: Id.optional(),
+  agency: Agency.optional(),
+  provision: ProvisionId.optional(),
+  priority: Priority.optional(),
+  dueAt: IsoTime.optional(),
+});
+export type ActionCreate = z.infer<typeof ActionCreate>;
+
+export const ActionPatch = z
+  .strictObject({
+    version: z.number().int().min(1),
+    title: Title.optional(),
+    description: text(LIMITS.body).optional(),
+    ownerId: Id.nullable().optional(),
+    agency: Agency.nullable().optional(),
+    provision: ProvisionId.nullable().optional(),
+    priority: Priority.optional(),
+    status: ActionStatus.optional(),
+    dueAt: IsoTime.nullable().optional(),
+  })
+  .refine((v) => Object.keys(v).some((k) => k !== 'version'), { message: 'names no field to change besides version', when: onlyIfValid });
+export type ActionPatch = z.infer<typeof ActionPatch>;
+
+export const Action = z.object({
+  id: z.string(),
+  incidentId: z.string(),
+  /** The incident's code, for lists across incidents. */
+  incidentCode: z.string(),
+  title: z.string(),
+  description: z.string(),
+  ownerId: z.string().nullable(),
+  owner: Actor.nullable(),
+  agency: z.string().nullable(),
+  provision: z.string().nullable(),
+  priority: Priority,
+  status: ActionStatus,
+  dueAt: z.string().nullable(),
+  version: z.number().int(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  updatedBy: Actor,
+  doneAt: z.string().nullable(),
+  cancelledAt: z.string().nullable(),
+});
+export type Action = z.infer<typeof Action>;
+
+export const ActionsQuery = z.strictObject({
+  owner: z.union([z.literal('me'), Id]).optional(),
+  status: ActionStatus.optional(),
+  agency: Agency.optional(),
+  provision: ProvisionId.optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+  incident: Id.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+});
+export type ActionsQuery = z.infer<typeof ActionsQuery>;
+
+/** An item past its due time that is neither done nor cancelled. */
+export function isOverdue(action: Pick<Action, 'dueAt' | 'status'>, now: Date = new Date()): boolean {
+  return action.dueAt !== null && action.status !== 'done' && action.status !== 'cancelled' && Date.parse(action.dueAt) < now.getTime();
+}
