@@ -64,3 +64,33 @@ export function timeZoneOptions(): string[] {
   const first = ['America/New_York', 'Asia/Tokyo'];
   return [...first, ...all.filter((z) => !first.includes(z))];
 }
+
+/** The offset (ms) of a time zone from UTC at a given instant. */
+function zoneOffset(instant: number, timeZone: string): number {
+  const parts = formatter('en', timeZone, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(instant));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - Math.floor(instant / 1000) * 1000;
+}
+
+/**
+ * A wall-clock time typed in `timeZone` ("2026-12-01T09:00", as datetime-local gives it) as a
+ * UTC ISO string. In a DST gap the time is read with the offset before the change.
+ */
+export function zonedWallTimeToUtc(wall: string, timeZone: string): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(wall);
+  if (!m) return null;
+  const guess = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
+  let instant = guess - zoneOffset(guess, timeZone);
+  // The offset at the guess may differ from the offset at the answer near a DST change.
+  const corrected = guess - zoneOffset(instant, timeZone);
+  if (zoneOffset(corrected, timeZone) === zoneOffset(instant, timeZone)) instant = corrected;
+  return new Date(instant).toISOString();
+}
+
+/** A UTC ISO time as the wall clock of `timeZone`, in the form a datetime-local input takes. */
+export function utcToZonedWallTime(iso: string, timeZone: string): string {
+  const instant = Date.parse(iso);
+  const local = new Date(instant + zoneOffset(instant, timeZone));
+  return local.toISOString().slice(0, 16);
+}

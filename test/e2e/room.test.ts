@@ -96,7 +96,7 @@ describe.runIf(runBrowserTests)('incident room in Chromium', () => {
     await page.getByLabel('Severity').selectOption('low');
     const dialog = page.getByRole('dialog', { name: 'Changed by someone else' });
     await dialog.waitFor();
-    expect(await dialog.getByText(/Misaki Sato \(METI\) changed this incident at/).isVisible()).toBe(true);
+    expect(await dialog.getByText(/Misaki Sato \(METI\) changed it at/).isVisible()).toBe(true);
     const row = dialog.getByRole('row', { name: /severity/ });
     expect(await row.getByRole('cell').allTextContents()).toEqual(['Critical', 'Low']);
     await dialog.getByRole('button', { name: 'Keep the current values' }).click();

@@ -53,6 +53,16 @@ describe('demo scenario (LODESTONE_DEMO=1 on a new database)', () => {
     expect(messages.some((m) => /^[\x20-\x7e\n–]+$/.test(m.body))).toBe(true);
   });
 
+  it('has action items across the demo incident, owned on both sides, some done and one overdue', async () => {
+    const lead = await signIn(t.app, 'doe.lead', DEMO_PASSWORD);
+    const items = (await t.app.inject({ method: 'GET', url: '/api/v1/actions', headers: { cookie: lead } })).json() as { status: string; owner: { side: string } | null; dueAt: string | null }[];
+    expect(items.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(items.map((a) => a.owner?.side))).toEqual(new Set(['US', 'JP']));
+    expect(items.filter((a) => a.status === 'done').length).toBeGreaterThanOrEqual(2);
+    const overdue = (await t.app.inject({ method: 'GET', url: '/api/v1/actions?overdue=true', headers: { cookie: lead } })).json();
+    expect(overdue).toHaveLength(1);
+  });
+
   it('leaves an audit chain that verifies', async () => {
     const report = (await t.app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: { cookie: t.admin } })).json();
     expect(report.ok).toBe(true);

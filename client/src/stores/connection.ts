@@ -36,6 +36,7 @@ export const useConnectionStore = defineStore('connection', () => {
   const presence = reactive(new Map<StreamName, PresenceUpdate['users']>());
   const subscriptions = new Map<StreamName, Subscription>();
   const incidentListeners = new Set<(notice: { incidentId: string }) => void>();
+  const actionListeners = new Set<(notice: { actionId: string; incidentId: string }) => void>();
   /** Listeners for a session that the server ended (sign-out elsewhere, disabled, expired). */
   const sessionEndedListeners = new Set<() => void>();
 
@@ -77,6 +78,7 @@ export const useConnectionStore = defineStore('connection', () => {
     s.on('event', receive);
     s.on('presence', (update) => presence.set(update.stream, update.users));
     s.on('incidentChanged', (notice) => incidentListeners.forEach((l) => l(notice)));
+    s.on('actionChanged', (notice) => actionListeners.forEach((l) => l(notice)));
     s.on('unsubscribed', ({ stream }) => {
       const sub = subscriptions.get(stream);
       subscriptions.delete(stream);
@@ -101,6 +103,12 @@ export const useConnectionStore = defineStore('connection', () => {
   function onIncidentChanged(listener: (notice: { incidentId: string }) => void): () => void {
     incidentListeners.add(listener);
     return () => incidentListeners.delete(listener);
+  }
+
+  /** Called when an action item the user owns (or owned) was created or changed. */
+  function onActionChanged(listener: (notice: { actionId: string; incidentId: string }) => void): () => void {
+    actionListeners.add(listener);
+    return () => actionListeners.delete(listener);
   }
 
   function onSessionEnded(listener: () => void): () => void {
@@ -196,5 +204,5 @@ export const useConnectionStore = defineStore('connection', () => {
     return subscriptions.get(stream)?.lastSeq;
   }
 
-  return { status, connected, online, catchingUp, presence, start, stop, follow, onSessionEnded, onIncidentChanged, lastSeq };
+  return { status, connected, online, catchingUp, presence, start, stop, follow, onSessionEnded, onIncidentChanged, onActionChanged, lastSeq };
 });

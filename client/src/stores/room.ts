@@ -2,6 +2,9 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import {
   incidentStream,
+  type Action,
+  type ActionCreate,
+  type ActionPatch,
   type Alert,
   type Incident,
   type IncidentDetail,
@@ -30,6 +33,16 @@ export class IncidentConflictError extends Error {
   }
 }
 
+/** A 409 on an action item: the item as it is now (with who changed it last) and what was tried. */
+export class ActionConflictError extends Error {
+  constructor(
+    readonly current: Action,
+    readonly attempted: Omit<ActionPatch, 'version'>,
+  ) {
+    super('action item changed by someone else');
+  }
+}
+
 /**
  * The open incident room: its state, its timeline (newest first, older pages on demand) and
  * decisions, kept live from its stream and caught up exactly after a reconnect.
@@ -40,6 +53,7 @@ export const useRoomStore = defineStore('room', () => {
   const members = ref<IncidentMember[]>([]);
   const alerts = ref<Alert[]>([]);
   const decisions = ref<Message[]>([]);
+  const actions = ref<Action[]>([]);
   /** The stream's events, newest first. shallowRef: 10,000 entries need no deep reactivity. */
   const entries = shallowRef<LodestoneEvent[]>([]);
   const exhausted = ref(false);
@@ -60,6 +74,7 @@ export const useRoomStore = defineStore('room', () => {
     members.value = [];
     alerts.value = [];
     decisions.value = [];
+    actions.value = [];
     entries.value = [];
     exhausted.value = false;
     error.value = null;
@@ -90,12 +105,24 @@ export const useRoomStore = defineStore('room', () => {
         alerts.value = [alert, ...alerts.value.filter((a) => a.id !== alert.id)];
         break;
       }
+      case 'action.created':
+      case 'action.updated':
+        upsertAction(resourceOf<Action>(event.data));
+        break;
       case 'decision.recorded': {
         const message = event.data as Message;
         if (!decisions.value.some((d) => d.id === message.id)) decisions.value = [...decisions.value, message];
         break;
       }
     }
+  }
+
+  /** Keeps the newer of two copies of an item (events and answers may cross). */
+  function upsertAction(action: Action): void {
+    delete (action as Partial<Action> & { previous?: unknown }).previous;
+    const current = actions.value.find((a) => a.id === action.id);
+    if (current && current.version > action.version) return;
+    actions.value = current ? actions.value.map((a) => (a.id === action.id ? action : a)) : [action, ...actions.value];
   }
 
   /** One live event: on the timeline once, and into the room's state. */
@@ -114,12 +141,14 @@ export const useRoomStore = defineStore('room', () => {
       const page = await api.get<{ events: LodestoneEvent[]; head: number }>(`/incidents/${id}/timeline${query({ limit: PAGE })}`);
       const detail = await request<IncidentDetail>('GET', `/incidents/${id}`);
       const decided = await api.get<Message[]>(`/incidents/${id}/messages${query({ kind: 'decision' })}`);
+      const items = await api.get<Action[]>(`/incidents/${id}/actions`);
       if (incidentId.value !== id) return;
       const { members: m, alerts: a, ...rest } = detail.data;
       incident.value = rest;
       members.value = m;
       alerts.value = a;
       decisions.value = decided;
+      actions.value = items;
       entries.value = page.events;
       exhausted.value = page.events.length < PAGE;
       // The detail may be newer than the timeline page; replaying those events is harmless (each carries its resource).
@@ -178,6 +207,32 @@ export const useRoomStore = defineStore('room', () => {
     return api.post<Message>(`/incidents/${id}/messages`, input);
   }
 
+  async function createAction(input: ActionCreate): Promise<Action> {
+    const id = incidentId.value;
+    if (!id) throw new Error('no incident open');
+    const action = await api.post<Action>(`/incidents/${id}/actions`, input);
+    upsertAction(action);
+    return action;
+  }
+
+  /** PATCH an item with the version the user saw; a 409 becomes an ActionConflictError with the current item. */
+  async function patchAction(id: string, fields: Omit<ActionPatch, 'version'>, version?: number): Promise<Action> {
+    const seen = version ?? actions.value.find((a) => a.id === id)?.version;
+    if (seen === undefined) throw new Error('unknown action');
+    try {
+      const updated = await api.patch<Action>(`/actions/${id}`, { ...fields, version: seen });
+      upsertAction(updated);
+      return updated;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 409 && e.problem.current) {
+        const current = e.problem.current as Action;
+        upsertAction(current);
+        throw new ActionConflictError(current, fields);
+      }
+      throw e;
+    }
+  }
+
   async function addMember(userId: string): Promise<void> {
     if (incidentId.value) await api.put(`/incidents/${incidentId.value}/members/${userId}`);
   }
@@ -186,5 +241,5 @@ export const useRoomStore = defineStore('room', () => {
     if (incidentId.value) await api.delete(`/incidents/${incidentId.value}/members/${userId}`);
   }
 
-  return { incidentId, incident, members, alerts, decisions, entries, exhausted, loadingOlder, error, arrived, present, stream, open, close, loadOlder, patch, post, addMember, removeMember, apply };
+  return { incidentId, incident, members, alerts, decisions, actions, createAction, patchAction, entries, exhausted, loadingOlder, error, arrived, present, stream, open, close, loadOlder, patch, post, addMember, removeMember, apply };
 });

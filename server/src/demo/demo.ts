@@ -135,4 +135,46 @@ async function loadDemoIncident(services: Services, as: As): Promise<void> {
   };
   say('2025-05-12T13:30:00Z', 'state.liaison', 'MOFCOM has granted the first licences to some exporters; volumes remain well below last year.');
   update('2025-05-12T14:00:00Z', { status: 'stabilizing', severity: 'high' });
+  loadDemoActions(services, as, incident.id);
+}
+
+/** The work the decisions turned into: owned on both sides, most done, one overdue. */
+function loadDemoActions(services: Services, as: As, incidentId: string): void {
+  const items: {
+    at: string;
+    by: string;
+    owner: string;
+    title: string;
+    agency?: string;
+    provision: string;
+    priority: 'p1' | 'p2' | 'p3' | 'p4';
+    dueAt?: string;
+    moves?: [string, 'in_progress' | 'blocked' | 'done' | 'cancelled'][];
+  }[] = [
+    { at: '2025-04-04T08:10:00Z', by: 'meti.lead', owner: 'meti.member', title: '重希土類（Dy・Tb）の在庫量を毎週DOEと共有', provision: 'rapid_response', priority: 'p1', dueAt: '2025-04-11T09:00:00Z', moves: [['2025-04-10T07:00:00Z', 'done']] },
+    { at: '2025-04-04T13:20:00Z', by: 'doe.lead', owner: 'doe.member', title: 'Send the industry call readout to METI', provision: 'rapid_response', priority: 'p2', dueAt: '2025-04-05T21:00:00Z', moves: [['2025-04-05T19:00:00Z', 'done']] },
+    { at: '2025-04-05T14:10:00Z', by: 'doe.lead', owner: 'state.liaison', title: 'Joint request to MOFCOM for licence-processing transparency', provision: 'rapid_response', priority: 'p1', dueAt: '2025-04-18T21:00:00Z', moves: [['2025-04-08T14:00:00Z', 'in_progress'], ['2025-04-17T16:00:00Z', 'done']] },
+    { at: '2025-04-21T03:10:00Z', by: 'meti.lead', owner: 'jogmec.liaison', title: 'JOGMEC備蓄のジスプロシウム放出条件を取りまとめる', provision: 'stockpiling', priority: 'p1', dueAt: '2025-05-30T09:00:00Z', moves: [['2025-04-22T01:00:00Z', 'in_progress']] },
+    { at: '2025-04-22T14:00:00Z', by: 'doe.lead', owner: 'doe.member', title: 'Identify US separation projects for coordinated investment', provision: 'project_identification', priority: 'p2' },
+    { at: '2025-04-23T02:00:00Z', by: 'meti.lead', owner: 'meti.member', title: '枠組みに基づく金融支援の選択肢（JBIC・US EXIM）を整理', agency: 'JBIC', provision: 'financial_support', priority: 'p3', moves: [['2025-05-02T02:00:00Z', 'blocked']] },
+    { at: '2025-04-24T15:00:00Z', by: 'doe.lead', owner: 'doe.lead', title: 'Survey of magnet scrap recycling capacity', provision: 'recycling', priority: 'p4', moves: [['2025-05-12T14:30:00Z', 'cancelled']] },
+  ];
+  for (const item of items) {
+    const author = as(item.by);
+    const owner = as(item.owner);
+    const created = services.context.at(new Date(item.at), () =>
+      services.actions.create(author.mutation, incidentId, {
+        title: item.title,
+        ownerId: owner.user.id,
+        provision: item.provision,
+        priority: item.priority,
+        ...(item.agency ? { agency: item.agency } : {}),
+        ...(item.dueAt ? { dueAt: item.dueAt } : {}),
+      }),
+    );
+    let version = created.version;
+    for (const [when, status] of item.moves ?? []) {
+      version = services.context.at(new Date(when), () => services.actions.update(owner.mutation, created.id, { version, status })).version;
+    }
+  }
 }

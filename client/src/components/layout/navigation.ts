@@ -13,6 +13,7 @@ export interface NavItem {
 export const navigation: NavItem[] = [
   { to: '/alerts', label: 'nav.alerts', roles: ['lead', 'member', 'liaison', 'staff'], badge: 'unreadAlerts' },
   { to: '/incidents', label: 'nav.incidents', roles: ['lead', 'member', 'liaison', 'staff'] },
+  { to: '/actions', label: 'nav.myActions', roles: ['lead', 'member', 'liaison', 'staff'] },
   { to: '/admin/users', label: 'nav.users', roles: ['admin'] },
   { to: '/admin/audit', label: 'nav.audit', roles: ['admin'] },
 ];

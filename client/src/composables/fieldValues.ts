@@ -1,0 +1,41 @@
+import { useI18n } from 'vue-i18n';
+import { provisionsById } from '@lodestone/shared';
+import { inBothCapitals, type UiLocale } from '../format.ts';
+import { usePeopleStore } from '../stores/people.ts';
+
+/** How the value of an incident's or an action item's field reads to a person, in the UI language. */
+export function useFieldValues(kind: 'incident' | 'action') {
+  const { t, te, locale } = useI18n();
+  const people = usePeopleStore();
+
+  function label(field: string): string {
+    return te(`room.fields.${field}`) ? t(`room.fields.${field}`) : field;
+  }
+
+  function value(field: string, v: unknown): string {
+    if (v === null || v === undefined || v === '') return '—';
+    if (field === 'status' && typeof v === 'string') return kind === 'incident' ? t(`statuses.${v}`) : t(`actionStatuses.${v}`);
+    if (field === 'severity' && typeof v === 'string') return t(`severities.${v}`);
+    if (field === 'priority' && typeof v === 'string') return v.toUpperCase();
+    if (field === 'tlp' && typeof v === 'string') return `TLP:${v}`;
+    if (field === 'provision' && typeof v === 'string') {
+      const p = provisionsById.get(v);
+      return p ? p.name[locale.value as UiLocale] : v;
+    }
+    if ((field === 'ownerId' || field === 'usLeadId' || field === 'jpLeadId') && typeof v === 'string') return people.byId(v)?.displayName ?? v;
+    if (field === 'dueAt' && typeof v === 'string') {
+      const both = inBothCapitals(v, locale.value as UiLocale);
+      return `${both.washington} / ${both.tokyo}`;
+    }
+    if (Array.isArray(v)) return v.join(', ');
+    if (typeof v === 'object') return Object.values(v).filter(Boolean).join(' · ');
+    return String(v);
+  }
+
+  /** Rows of a conflict: each field the user tried to change, now and as they wanted it. */
+  function rows(current: Record<string, unknown>, attempted: Record<string, unknown>) {
+    return Object.keys(attempted).map((field) => ({ field, label: label(field), current: value(field, current[field]), yours: value(field, attempted[field]) }));
+  }
+
+  return { label, value, rows };
+}
