@@ -94,3 +94,9 @@ export function utcToZonedWallTime(iso: string, timeZone: string): string {
   const local = new Date(instant + zoneOffset(instant, timeZone));
   return local.toISOString().slice(0, 16);
 }
+
+/** SHA-256 as lowercase hex, in the browser. */
+export async function sha256Hex(input: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(input));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}

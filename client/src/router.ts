@@ -24,6 +24,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/alerts', name: 'alerts', component: () => import('./views/AlertFeedView.vue'), meta: { roles: ['lead', 'member', 'liaison', 'staff'], title: 'alerts.title' } },
   { path: '/incidents', name: 'incidents', component: () => import('./views/IncidentsView.vue'), meta: { roles: ['lead', 'member', 'liaison', 'staff'], title: 'incidents.title' } },
   { path: '/incidents/:id', name: 'incident', component: () => import('./views/IncidentRoomView.vue'), meta: { roles: ['lead', 'member', 'liaison', 'staff'], title: 'incidents.title' } },
+  { path: '/incidents/:id/after-action', name: 'after-action', component: () => import('./views/AfterActionView.vue'), meta: { roles: ['lead', 'member', 'staff'], title: 'record.title' } },
   { path: '/actions', name: 'my-actions', component: () => import('./views/MyActionsView.vue'), meta: { roles: ['lead', 'member', 'liaison', 'staff'], title: 'actions.mine' } },
   { path: '/profile', name: 'profile', component: () => import('./views/ProfileView.vue'), meta: { title: 'profile.title' } },
   { path: '/admin', redirect: '/admin/users' },

@@ -24,6 +24,7 @@ import { referenceRoutes } from './features/reference/reference.routes.ts';
 import { alertsRoutes } from './features/alerts/alerts.routes.ts';
 import { incidentsRoutes } from './features/incidents/incidents.routes.ts';
 import { actionsRoutes } from './features/actions/actions.routes.ts';
+import { exportRoutes } from './features/export/export.routes.ts';
 
 export interface AppOptions {
   /** `file:PATH` or `file::memory:`. */
@@ -143,6 +144,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await api.register(alertsRoutes);
       await api.register(incidentsRoutes);
       await api.register(actionsRoutes);
+      await api.register(exportRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -11,3 +11,5 @@ export * from './incidents.ts';
 export * from './search.ts';
 export * from './policy.ts';
 export * from './actions.ts';
+export * from './record.ts';
+export * from './durations.ts';

@@ -1,0 +1,27 @@
+// One format of one record, measured in its own process so that its peak memory is its own:
+//   tsx bench/export-format.ts <db file> <incident id> <markdown|pdf|csv|json>
+import { openDatabase } from '../server/src/db/connection.ts';
+import { createServices } from '../server/src/services.ts';
+import { buildRecord } from '../server/src/features/export/record.model.ts';
+import { renderMarkdown } from '../server/src/features/export/markdown.ts';
+import { renderCsv } from '../server/src/features/export/csv.ts';
+import { renderJson } from '../server/src/features/export/json.ts';
+import { renderPdf } from '../server/src/features/export/pdf.ts';
+
+const [path, incidentId, format] = process.argv.slice(2);
+const handle = openDatabase(`file:${path}`);
+const services = createServices(handle, { clock: () => new Date(), passwordLog2N: 10, sessionIdleMs: 1e9, sessionMaxMs: 1e9 });
+const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+const baseRss = process.memoryUsage().rss;
+const start = performance.now();
+const record = buildRecord(services, incidentId ?? '', 'en', 'bench');
+if (!record) throw new Error('no incident');
+const modelMs = performance.now() - start;
+const output =
+  format === 'markdown' ? renderMarkdown(record) : format === 'csv' ? renderCsv(record) : format === 'json' ? renderJson(record) : await renderPdf(record);
+const totalMs = performance.now() - start;
+const bytes = typeof output === 'string' ? Buffer.byteLength(output) : output.length;
+process.stdout.write(
+  JSON.stringify({ format, ms: Math.round(totalMs), modelMs: Math.round(modelMs), bytes, peakRssMb: mb(process.resourceUsage().maxRSS * 1024), baseRssMb: mb(baseRss) }),
+);
+handle.close();

@@ -1,0 +1,56 @@
+import type { Services } from '../../server/src/services.ts';
+import { actorOf, toAuthUser } from '../../server/src/features/users/users.service.ts';
+import type { AuthUser } from '../../server/src/auth/policy.ts';
+import { provisions } from '@lodestone/shared';
+
+/** Accounts for a benchmark: a lead and members on both sides. */
+export async function seedPeople(services: Services, count = 4): Promise<AuthUser[]> {
+  const people: AuthUser[] = [];
+  for (let i = 0; i < count; i++) {
+    const side = i % 2 ? 'JP' : 'US';
+    const user = await services.users.create(null, {
+      username: `bench${i}`,
+      displayName: i % 2 ? `高橋 健${i}` : `Priya Raman ${i}`,
+      password: 'bench-password',
+      role: i === 0 ? 'lead' : 'member',
+      agency: side === 'JP' ? 'METI' : 'DOE',
+      side,
+    });
+    const row = services.users.row(user.id);
+    if (row) people.push(toAuthUser(row));
+  }
+  return people;
+}
+
+/**
+ * An incident with `entries` timeline entries (notes, decisions every 50th, in both languages)
+ * and `actions` action items, written through the services as the app would.
+ */
+export async function seedLargeIncident(services: Services, entries: number, actions: number): Promise<string> {
+  const people = await seedPeople(services);
+  const [lead, ...members] = people;
+  if (!lead) throw new Error('no lead');
+  const incident = services.incidents.create({ actor: actorOf(lead) }, lead, { title: 'Benchmark: heavy rare earth licensing / 重希土類の輸出許可', severity: 'critical', minerals: ['dysprosium', 'terbium'] });
+  for (const m of members) services.incidents.addMember({ actor: actorOf(lead) }, incident.id, m.id);
+  const writers = [lead, ...members];
+  for (let i = 0; i < entries; i++) {
+    const author = writers[i % writers.length] ?? lead;
+    const decision = i % 50 === 0 && author.role === 'lead';
+    services.timeline.post({ actor: actorOf(author) }, author, incident.id, {
+      body: i % 3 === 0 ? `在庫確認の続報 ${i}：ジスプロシウムの出荷は天津港で保留中。` : `Update ${i}: shipment tracking for Dy oxide, licence review ongoing at MOFCOM.`,
+      kind: decision ? 'decision' : 'note',
+    });
+  }
+  for (let i = 0; i < actions; i++) {
+    const owner = writers[i % writers.length] ?? lead;
+    const created = services.actions.create({ actor: actorOf(lead) }, incident.id, {
+      title: `Action ${i}: ${i % 2 ? '備蓄の確認' : 'Brief the export-control office'}`,
+      ownerId: owner.id,
+      provision: provisions[i % provisions.length]?.id,
+      priority: (['p1', 'p2', 'p3', 'p4'] as const)[i % 4],
+      dueAt: new Date(Date.UTC(2026, 0, 1 + (i % 300))).toISOString(),
+    });
+    if (i % 3 === 0) services.actions.update({ actor: actorOf(owner) }, created.id, { version: 1, status: 'done' });
+  }
+  return incident.id;
+}

@@ -1,0 +1,43 @@
+// npm run bench            all benchmarks, a table of results; bench/README.md updated
+// npm run bench -- NAME     one benchmark (export, fanout, latency, throughput, catchup, connections, client)
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { machine, table, type BenchResult, type Row } from './lib/report.ts';
+
+const registry: Record<string, () => Promise<{ default: () => Promise<BenchResult> }>> = {
+  export: () => import('./export.bench.ts'),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length ? wanted : Object.keys(registry);
+for (const name of names) if (!registry[name]) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(registry).join(', ')}`);
+
+const results: BenchResult[] = [];
+for (const name of names) {
+  const started = Date.now();
+  process.stderr.write(`▶ ${name}…\n`);
+  const load = registry[name];
+  if (!load) continue;
+  const result = await (await load()).default();
+  results.push(result);
+  mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+  writeFileSync(new URL(`./results/${name}.json`, import.meta.url), `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), ...result }, null, 2)}\n`);
+  process.stderr.write(`  done in ${Math.round((Date.now() - started) / 1000)} s\n`);
+}
+
+const rows: Row[] = results.flatMap((r) => r.rows);
+const output = `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}.\n\n${table(rows)}\n`;
+process.stdout.write(`\n${output}`);
+
+// Keep bench/README.md's table of each benchmark's last run.
+const readme = fileURLToPath(new URL('./README.md', import.meta.url));
+let text = readFileSync(readme, 'utf8');
+for (const result of results) {
+  const start = `<!-- results:${result.name} -->`;
+  const end = `<!-- /results:${result.name} -->`;
+  const block = `${start}\nLast run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}.\n\n${table(result.rows)}\n${end}`;
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  text = from >= 0 && to > from ? text.slice(0, from) + block + text.slice(to + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+}
+writeFileSync(readme, text);

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { Id, may } from '@lodestone/shared';
+import { requireUser } from '../../http/context.ts';
+import { refusals, schemaOf } from '../../http/openapi.ts';
+import { problems } from '../../http/problem.ts';
+import { parse } from '../../http/validate.ts';
+import { buildRecord } from './record.model.ts';
+import { renderMarkdown } from './markdown.ts';
+import { renderCsv } from './csv.ts';
+import { renderJson } from './json.ts';
+import { PdfRenderer } from './pdf-renderer.ts';
+
+const IdParams = z.strictObject({ id: Id });
+const ExportQuery = z.strictObject({
+  format: z.enum(['markdown', 'pdf', 'csv', 'json']),
+  lang: z.enum(['en', 'ja']).optional(),
+});
+
+const FORMATS = {
+  markdown: { ext: 'md', type: 'text/markdown; charset=utf-8' },
+  pdf: { ext: 'pdf', type: 'application/pdf' },
+  csv: { ext: 'csv', type: 'text/csv; charset=utf-8; header=present' },
+  json: { ext: 'json', type: 'application/json; charset=utf-8' },
+} as const;
+
+/** The after-action record of an incident, as a download in four formats rendered from one model. */
+export async function exportRoutes(app: FastifyInstance): Promise<void> {
+  const services = app.lodestone;
+  const pdf = new PdfRenderer();
+  app.addHook('onClose', () => pdf.close());
+
+  app.get(
+    '/incidents/:id/export',
+    {
+      schema: {
+        tags: ['export'],
+        summary: 'The after-action record (leads, members of the incident, staff) as a download: markdown, pdf, csv (timeline) or json (with the hash chain)',
+        params: schemaOf(IdParams),
+        querystring: schemaOf(ExportQuery),
+        response: refusals(400, 404),
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const { id } = parse(IdParams, request.params);
+      if (user.role === 'admin') throw problems.forbidden('Administrators see no incident content.');
+      const member = services.incidents.isMember(id, user.id);
+      if (member === undefined) throw problems.notFound('incident');
+      if (!may.exportRecord(user, member)) throw problems.forbidden('Leads, members of this incident and staff export its record.');
+      const query = parse(ExportQuery, request.query);
+      const lang = query.lang ?? user.locale;
+      const record = buildRecord(services, id, lang, `${user.displayName} (${user.agency})`);
+      if (!record) throw problems.notFound('incident');
+      const format = FORMATS[query.format];
+      const body =
+        query.format === 'markdown' ? renderMarkdown(record) : query.format === 'csv' ? renderCsv(record) : query.format === 'json' ? renderJson(record) : await pdf.render(record);
+      return reply
+        .header('content-type', format.type)
+        .header('content-disposition', `attachment; filename="${record.incident.code}-after-action.${format.ext}"`)
+        .header('cache-control', 'no-store')
+        .send(body);
+    },
+  );
+}

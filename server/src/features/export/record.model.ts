@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import {
+  CHAIN_ALGORITHM,
+  eventDigestInput,
+  incidentStream,
+  isOverdue,
+  mineralsById,
+  provisionsById,
+  type Action,
+  type Alert,
+  type Incident,
+  type IncidentMember,
+  type LodestoneEvent,
+  type Message,
+  type Person,
+} from '@lodestone/shared';
+import type { Services } from '../../services.ts';
+import { labels, type Lang, type Labels } from './labels.ts';
+import { threeZones, type ThreeZones } from './times.ts';
+
+export interface TimelineRow {
+  seq: number;
+  at: string;
+  times: ThreeZones;
+  type: string;
+  kind: 'note' | 'decision' | 'system';
+  actor: string;
+  agency: string;
+  side: string;
+  text: string;
+}
+
+export interface RecordModel {
+  lang: Lang;
+  words: Labels;
+  generatedAt: ThreeZones;
+  generatedBy: string;
+  incident: Incident;
+  members: IncidentMember[];
+  coLeads: { US: Person | null; JP: Person | null };
+  participantsByAgency: { agency: string; names: string[] }[];
+  minerals: { id: string; name: string; other: string }[];
+  opened: ThreeZones;
+  closed: ThreeZones | null;
+  history: { at: ThreeZones; actor: string; status: string; severity: string }[];
+  timeline: TimelineRow[];
+  decisions: TimelineRow[];
+  alerts: (Alert & { posted: ThreeZones; acks: { name: string; agency: string; side: string; at: ThreeZones }[] })[];
+  actions: (Action & { provisionName: string; due: ThreeZones | null; completed: ThreeZones | null; overdue: boolean; statusName: string })[];
+  metrics: {
+    firstAlertToOpenedMs: number | null;
+    alertToFirstAckMs: { US: number | null; JP: number | null };
+    openedToFirstDecisionMs: number | null;
+    actions: { done: number; open: number; overdue: number; cancelled: number };
+  };
+  events: LodestoneEvent[];
+  chain: { algorithm: string; head: string; eventDigests: string[] };
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
+
+/** What a system event says, in the record's language. */
+function describe(event: LodestoneEvent, w: Labels): string {
+  const actor = event.actor?.displayName ?? w.system;
+  const data = event.data as Record<string, unknown>;
+  const title = String(data.title ?? '');
+  const fieldChange = (changed: unknown, previous: unknown) =>
+    (Array.isArray(changed) ? (changed as string[]) : [])
+      .map((f) => {
+        const before = (previous as Record<string, unknown> | undefined)?.[f];
+        const after = data[f];
+        const show = (v: unknown) =>
+          f === 'status' && typeof v === 'string'
+            ? ((w.statuses as Record<string, string>)[v] ?? (w.actionStatuses as Record<string, string>)[v] ?? v)
+            : f === 'severity' && typeof v === 'string'
+              ? ((w.severities as Record<string, string>)[v] ?? v)
+              : typeof v === 'string' && v.length <= 40
+                ? v
+                : null;
+        const from = show(before);
+        const to = show(after);
+        const name = w.fields[f] ?? f;
+        return from !== null && to !== null ? `${name} ${from} → ${to}` : name;
+      })
+      .join(', ');
+  switch (event.type) {
+    case 'incident.created':
+      return w.entry.created(actor, String(data.code ?? ''), title);
+    case 'incident.updated':
+      return w.entry.updated(actor, fieldChange(data.changed, data.previous));
+    case 'member.added':
+      return w.entry.memberAdded(actor, `${String(data.displayName)} (${String(data.agency)})`);
+    case 'member.removed':
+      return w.entry.memberRemoved(actor, `${String(data.displayName)} (${String(data.agency)})`);
+    case 'alert.linked':
+      return w.entry.alertLinked(actor, title);
+    case 'action.created':
+      return w.entry.actionCreated(actor, title);
+    case 'action.updated':
+      return w.entry.actionUpdated(actor, title, fieldChange(data.changed, data.previous));
+    default:
+      return `${actor}: ${event.type}`;
+  }
+}
+
+function row(event: LodestoneEvent, w: Labels): TimelineRow {
+  const message = event.type === 'message.posted' || event.type === 'decision.recorded' ? (event.data as Message) : null;
+  return {
+    seq: event.seq,
+    at: event.at,
+    times: threeZones(event.at),
+    type: event.type,
+    kind: message ? message.kind : 'system',
+    actor: event.actor?.displayName ?? w.system,
+    agency: event.actor?.agency ?? '',
+    side: event.actor?.side ?? '',
+    text: message ? message.body : describe(event, w),
+  };
+}
+
+const first = (values: number[]) => (values.length ? Math.min(...values) : null);
+
+/**
+ * Builds the after-action record of an incident: one model, from the incident's stream and
+ * its alerts and action items, that every format (Markdown, PDF, CSV, JSON) only renders.
+ */
+export function buildRecord(services: Services, incidentId: string, lang: Lang, generatedBy: string, now: Date = services.context.now()): RecordModel | undefined {
+  const w = labels[lang];
+  const detail = services.incidents.detail(incidentId);
+  if (!detail) return undefined;
+  const { members, alerts, ...incident } = detail;
+  const events = services.log.read(incidentStream(incidentId), 0, Number.MAX_SAFE_INTEGER);
+  const person = (id: string | null) => (id ? (services.users.people().find((p) => p.id === id) ?? null) : null);
+
+  const agencies = new Map<string, string[]>();
+  for (const m of members) agencies.set(m.agency, [...(agencies.get(m.agency) ?? []), `${m.displayName} (${m.side})`]);
+
+  const history = events
+    .filter((e) => e.type === 'incident.created' || (e.type === 'incident.updated' && ((e.data as { changed?: string[] }).changed ?? []).some((f) => f === 'status' || f === 'severity')))
+    .map((e) => {
+      const i = e.data as Incident;
+      return { at: threeZones(e.at), actor: e.actor?.displayName ?? w.system, status: w.statuses[i.status], severity: w.severities[i.severity] };
+    });
+
+  const timeline = events.map((e) => row(e, w));
+  const actions = services.actions.byIncident(incidentId).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const linked = [...alerts].sort((a, b) => a.postedAt.localeCompare(b.postedAt));
+  const opened = Date.parse(incident.createdAt);
+  const firstAlert = linked[0];
+  const ackAfter = (side: 'US' | 'JP') => {
+    if (!firstAlert) return null;
+    const at = first(firstAlert.acknowledgements.filter((a) => a.side === side).map((a) => Date.parse(a.at)));
+    return at === null ? null : at - Date.parse(firstAlert.postedAt);
+  };
+  const decisionTimes = events.filter((e) => e.type === 'decision.recorded').map((e) => Date.parse(e.at));
+  const firstDecision = first(decisionTimes);
+
+  return {
+    lang,
+    words: w,
+    generatedAt: threeZones(now.toISOString()),
+    generatedBy,
+    incident,
+    members,
+    coLeads: { US: person(incident.usLeadId), JP: person(incident.jpLeadId) },
+    participantsByAgency: [...agencies.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([agency, names]) => ({ agency, names })),
+    minerals: incident.minerals.map((id) => {
+      const m = mineralsById.get(id);
+      return { id, name: m ? m.name[lang] : id, other: m ? m.name[lang === 'en' ? 'ja' : 'en'] : '' };
+    }),
+    opened: threeZones(incident.createdAt),
+    closed: incident.closedAt ? threeZones(incident.closedAt) : null,
+    history,
+    timeline,
+    decisions: timeline.filter((r) => r.kind === 'decision'),
+    alerts: linked.map((a) => ({
+      ...a,
+      posted: threeZones(a.postedAt),
+      acks: a.acknowledgements.map((k) => ({ name: k.displayName, agency: k.agency, side: k.side, at: threeZones(k.at) })),
+    })),
+    actions: actions.map((a) => ({
+      ...a,
+      provisionName: a.provision ? (provisionsById.get(a.provision)?.name[lang] ?? a.provision) : '',
+      due: a.dueAt ? threeZones(a.dueAt) : null,
+      completed: a.doneAt ? threeZones(a.doneAt) : a.cancelledAt ? threeZones(a.cancelledAt) : null,
+      overdue: isOverdue(a, now),
+      statusName: w.actionStatuses[a.status],
+    })),
+    metrics: {
+      firstAlertToOpenedMs: firstAlert ? opened - Date.parse(firstAlert.postedAt) : null,
+      alertToFirstAckMs: { US: ackAfter('US'), JP: ackAfter('JP') },
+      openedToFirstDecisionMs: firstDecision === null ? null : firstDecision - opened,
+      actions: {
+        done: actions.filter((a) => a.status === 'done').length,
+        open: actions.filter((a) => a.status !== 'done' && a.status !== 'cancelled').length,
+        overdue: actions.filter((a) => isOverdue(a, now)).length,
+        cancelled: actions.filter((a) => a.status === 'cancelled').length,
+      },
+    },
+    events,
+    chain: {
+      algorithm: CHAIN_ALGORITHM,
+      head: events.at(-1)?.hash ?? '0'.repeat(64),
+      eventDigests: events.map((e) => sha256(eventDigestInput(e))),
+    },
+  };
+}
