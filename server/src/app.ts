@@ -7,7 +7,7 @@ import { openDatabase } from './db/connection.ts';
 import { createServices, type Services, type ServiceOptions } from './services.ts';
 import { AllowedOrigins } from './http/origins.ts';
 import { problems } from './http/problem.ts';
-import { problemsPlugin, sendProblem } from './plugins/problems.ts';
+import { problemsPlugin, sendProblem, toProblem } from './plugins/problems.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { realtimePlugin } from './plugins/realtime.ts';
 import { securityPlugin } from './plugins/security.ts';
@@ -74,6 +74,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false } },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // Router-level errors (a malformed URL) are problems too.
+    frameworkErrors: (error, _request, reply) => void sendProblem(reply, toProblem(error)),
   });
   app.setValidatorCompiler(() => (data) => ({ value: data }));
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -93,6 +95,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => handle.close());
 
   const bootstrap = await services.users.bootstrapAdmin(options.adminPassword);
+  if (bootstrap && options.adminPassword !== undefined && options.adminPassword.length < 12) {
+    app.log.warn('LODESTONE_ADMIN_PASSWORD is shorter than 12 characters; change the admin password under Profile.');
+  }
   if (bootstrap?.generatedPassword) {
     (options.announce ?? ((m: string) => app.log.warn(m)))(
       `Created the admin account. Username: admin  Password: ${bootstrap.generatedPassword}  (shown once; change it under Profile)`,

@@ -21,7 +21,7 @@ const Environment = z.object({
       },
       { message: 'must be file:PATH or file::memory:' },
     ),
-  LODESTONE_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').max(256).optional(),
+  LODESTONE_ADMIN_PASSWORD: z.string().min(1).max(256, 'must be at most 256 characters').optional(),
   LODESTONE_DEMO: z.enum(['0', '1'], { message: 'must be 0 or 1' }).default('0'),
   PUBLIC_ORIGIN: z
     .string()

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Agency, Id, IsoTime } from './common.ts';
+import { Agency, Id, IsoTime, ListQuery } from './common.ts';
 import { LIMITS, Title, text } from './text.ts';
 import { provisionsById } from './reference.ts';
 import { Actor, onlyIfValid } from './users.ts';
@@ -64,14 +64,13 @@ export const Action = z.object({
 });
 export type Action = z.infer<typeof Action>;
 
-export const ActionsQuery = z.strictObject({
+export const ActionsQuery = ListQuery.extend({
   owner: z.union([z.literal('me'), Id]).optional(),
   status: ActionStatus.optional(),
   agency: Agency.optional(),
   provision: ProvisionId.optional(),
   overdue: z.enum(['true', 'false']).optional(),
   incident: Id.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(1000),
 });
 export type ActionsQuery = z.infer<typeof ActionsQuery>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Severity, Tlp } from './common.ts';
+import { Id, ListQuery, Severity, Tlp } from './common.ts';
 import { LIMITS, Title, text } from './text.ts';
 import { mineralsById } from './reference.ts';
 import { onlyIfValid } from './users.ts';
@@ -94,14 +94,12 @@ export const Alert = z.object({
 });
 export type Alert = z.infer<typeof Alert>;
 
-export const AlertsQuery = z.strictObject({
+export const AlertsQuery = ListQuery.extend({
   status: AlertStatus.optional(),
   mineral: MineralId.optional(),
   severity: Severity.optional(),
   side: z.enum(['US', 'JP']).optional(),
   q: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  before: z.iso.datetime({ offset: true }).optional(),
 });
 export type AlertsQuery = z.infer<typeof AlertsQuery>;
 

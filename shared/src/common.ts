@@ -52,5 +52,17 @@ export const Agency = z
   .regex(/^[A-Za-z][A-Za-z0-9&.-]{0,15}$/, 'must be a short agency code such as DOE or METI (letters, digits, & . -)');
 export type Agency = z.infer<typeof Agency>;
 
-/** Query `limit` of list routes: default 100, at most 1000. */
-export const ListLimit = z.coerce.number().int().min(1).max(1000).default(100);
+/** Query `limit` of list routes: default 100; more than 1000 is read as 1000. */
+export const ListLimit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .transform((n) => Math.min(n, 1000))
+  .default(100);
+
+/** Query `before` of list routes: an ISO time; the list pages back from it. */
+export const Before = z.iso.datetime({ offset: true }).optional();
+
+/** The paging of every list: `limit` and `before`. */
+export const ListQuery = z.object({ limit: ListLimit, before: Before });
+export type ListQuery = z.infer<typeof ListQuery>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Actor, Person } from './users.ts';
 import { canonicalize } from './jcs.ts';
+import { ListLimit } from './common.ts';
 
 export const EventTypes = [
   'alert.posted',
@@ -90,13 +91,19 @@ export function verifyStreamEvents(events: readonly LodestoneEvent[], sha256Hex:
   return { ok: true, events: events.length };
 }
 
-export const SubscribeRequest = z.strictObject({
+export const SubscribeRequest = z.object({
   stream: StreamName,
-  after: z.number().int().min(0).optional(),
+  /** null reads as absent: subscribe from the head. */
+  after: z
+    .number()
+    .int()
+    .min(0)
+    .nullish()
+    .transform((v) => v ?? undefined),
 });
 export type SubscribeRequest = z.input<typeof SubscribeRequest>;
 
-export const UnsubscribeRequest = z.strictObject({ stream: StreamName });
+export const UnsubscribeRequest = z.object({ stream: StreamName });
 export type UnsubscribeRequest = z.input<typeof UnsubscribeRequest>;
 
 /** Most events a subscribe ack carries; the rest come from GET /events. */
@@ -135,8 +142,8 @@ export interface EventPage {
   head: number;
 }
 
-export const EventsQuery = z.strictObject({
+export const EventsQuery = z.object({
   stream: StreamName,
   after: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: ListLimit,
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Severity, Tlp } from './common.ts';
+import { Id, ListQuery, Severity, Tlp } from './common.ts';
 import { LIMITS, Title, text } from './text.ts';
 import { MineralId, Alert } from './alerts.ts';
 import { Actor, onlyIfValid } from './users.ts';
@@ -76,11 +76,9 @@ export type Incident = z.infer<typeof Incident>;
 export const IncidentDetail = Incident.extend({ members: z.array(IncidentMember), alerts: z.array(Alert) });
 export type IncidentDetail = z.infer<typeof IncidentDetail>;
 
-export const IncidentsQuery = z.strictObject({
+export const IncidentsQuery = ListQuery.extend({
   status: IncidentStatus.optional(),
   q: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  before: z.iso.datetime({ offset: true }).optional(),
 });
 export type IncidentsQuery = z.infer<typeof IncidentsQuery>;
 
@@ -128,14 +126,17 @@ export const Message = z.object({
 });
 export type Message = z.infer<typeof Message>;
 
-export const MessagesQuery = z.strictObject({
-  kind: z.enum(MessageKinds).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(1000),
-});
+/** Notes and decisions, newest first like every list. */
+export const MessagesQuery = ListQuery.extend({ kind: z.enum(MessageKinds).optional() });
 
 /** Older timeline entries: the stream's events with seq < before, newest first. */
-export const TimelineQuery = z.strictObject({
+export const TimelineQuery = z.object({
   before: z.coerce.number().int().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .transform((n) => Math.min(n, 500))
+    .default(100),
 });
 export type TimelineQuery = z.infer<typeof TimelineQuery>;

@@ -28,3 +28,13 @@ export const may = {
   decide: (user: Who, isCoLead: boolean) => is('lead')(user) || (is('member')(user) && isCoLead),
   exportRecord: (user: Who, isMember: boolean) => is('lead', 'staff')(user) || (is('member')(user) && isMember),
 };
+
+/**
+ * Whether a role could ever pass the rule, before the incident is known: routes check these
+ * ahead of reading the body, so a caller who may not act gets 403 even for a malformed body.
+ */
+export const mayEver = {
+  changeIncident: is('lead', 'member'),
+  writeToIncident: is('lead', 'member', 'liaison'),
+  exportRecord: is('lead', 'member', 'staff'),
+};

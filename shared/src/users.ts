@@ -5,13 +5,14 @@ import { text } from './text.ts';
 /** Runs a whole-object refinement only when the fields themselves passed. */
 export const onlyIfValid = (payload: { issues: readonly unknown[] }): boolean => payload.issues.length === 0;
 
+/** Letters (any case), digits, dot, dash, underscore or @; unique and signed in with regardless of case. */
 export const Username = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{1,31}$/, 'must be 2–32 lowercase letters, digits, dot, dash or underscore');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'must be 1–64 letters, digits, dot, dash, underscore or @, starting with a letter or digit');
 
 export const Password = z
   .string()
-  .min(10, 'must be at least 10 characters')
+  .min(8, 'must be at least 8 characters')
   .max(256, 'must be at most 256 characters');
 
 export const DisplayName = text(100, { min: 1, blank: false });

@@ -194,7 +194,7 @@ describe('incidents routes', () => {
       expect((await req(cast.member, 'POST', `/incidents/${incident.id}/messages`, { body: '  ' })).statusCode).toBe(400);
       expect((await req(cast.member, 'POST', `/incidents/${incident.id}/messages`, { body: 'x', kind: 'rumour' })).statusCode).toBe(400);
       const decisions = (await req(cast.staff, 'GET', `/incidents/${incident.id}/messages?kind=decision`)).json() as Message[];
-      expect(decisions.map((d) => d.body)).toEqual(['Draw down JOGMEC stocks', 'Joint statement at 09:00 JST']);
+      expect(decisions.map((d) => d.body)).toEqual(['Joint statement at 09:00 JST', 'Draw down JOGMEC stocks']); // newest first
     });
 
     it('refuses posts to a closed incident with 409', async () => {

@@ -66,7 +66,7 @@ describe('users routes', () => {
   it('refuses invalid accounts with 400 and errors, storing nothing', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ ...newUser('Bad Name'), }, 'username'],
-      [{ ...newUser('okname1'), password: 'short' }, 'password'],
+      [{ ...newUser('okname1'), password: 'seven77' }, 'password'],
       [{ ...newUser('okname2'), role: 'emperor' }, 'role'],
       [{ ...newUser('okname3'), side: 'EU' }, 'side'],
       [{ ...newUser('okname4'), timeZone: 'Mars/Olympus' }, 'timeZone'],
@@ -86,9 +86,19 @@ describe('users routes', () => {
     expect((await adminEvents()).length).toBe(events);
   });
 
-  it('refuses a taken username with 409', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: { cookie: t.admin }, payload: newUser(cast.lead.user.username) });
-    expect(res.statusCode).toBe(409);
+  it('refuses a taken username, whatever its case, with 400 naming the field', async () => {
+    for (const name of [cast.lead.user.username, cast.lead.user.username.toUpperCase()]) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: { cookie: t.admin }, payload: newUser(name) });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors).toEqual([{ path: 'username', message: 'is taken' }]);
+    }
+  });
+
+  it('keeps a username as given and signs in with it in any case', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: { cookie: t.admin }, payload: { ...newUser('Alice.Tanaka'), password: 'password' } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().username).toBe('Alice.Tanaka');
+    expect(await signIn(t.app, 'alice.tanaka', 'password')).toMatch(/^lodestone_session=/);
   });
 
   it('patches an account and records the changed fields', async () => {

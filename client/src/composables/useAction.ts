@@ -56,7 +56,7 @@ const PATTERNS: [RegExp, string][] = [
   [/^is not a known field$/, 'validation.unknown'],
   [/^must be one of: (.+)$/, 'validation.oneOf'],
   [/^is not a known IANA time zone$/, 'validation.timeZone'],
-  [/^must be 2–32 lowercase letters/, 'validation.username'],
+  [/^must be 1–64 letters, digits/, 'validation.username'],
   [/^must be a short agency code/, 'validation.agency'],
 ];
 

@@ -77,7 +77,7 @@ const en = {
     password: 'Password',
     currentPassword: 'Current password',
     newPassword: 'New password',
-    newPasswordHint: 'At least 10 characters.',
+    newPasswordHint: 'At least 8 characters.',
     changePassword: 'Change password',
     passwordChanged: 'Password changed. Your other sessions have ended.',
     tokens: 'API tokens',
@@ -368,7 +368,7 @@ const en = {
     forbidden: 'Your role does not export this record.',
   },
   validation: {
-    username: '2–32 lowercase letters, digits, dot, dash or underscore.',
+    username: '1–64 letters, digits, dot, dash, underscore or @, starting with a letter or digit.',
     agency: 'A short code such as DOE or METI (letters, digits, & . -).',
     required: 'Required.',
     blank: 'Must not be only spaces.',

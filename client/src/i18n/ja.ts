@@ -79,7 +79,7 @@ const ja: MessageSchema = {
     password: 'パスワード',
     currentPassword: '現在のパスワード',
     newPassword: '新しいパスワード',
-    newPasswordHint: '10文字以上。',
+    newPasswordHint: '8文字以上。',
     changePassword: 'パスワードを変更',
     passwordChanged: 'パスワードを変更しました。他のセッションは終了しました。',
     tokens: 'API トークン',
@@ -370,7 +370,7 @@ const ja: MessageSchema = {
     forbidden: 'このロールではこの記録をエクスポートできません。',
   },
   validation: {
-    username: '2〜32 文字の英小文字・数字・ドット・ハイフン・アンダースコア。',
+    username: '英字・数字・ドット・ハイフン・アンダースコア・@ の 1〜64 文字（先頭は英字か数字）。',
     agency: 'DOE や METI などの略称（英字・数字・& . -）。',
     required: '必須です。',
     blank: '空白だけにはできません。',

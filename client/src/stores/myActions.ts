@@ -14,7 +14,7 @@ export const useMyActionsStore = defineStore('myActions', () => {
   const sorted = computed(() => [...items.value].sort((a, b) => (a.dueAt ?? '9999').localeCompare(b.dueAt ?? '9999') || a.createdAt.localeCompare(b.createdAt)));
 
   async function load(): Promise<void> {
-    items.value = await api.get<Action[]>(`/actions${query({ owner: 'me' })}`);
+    items.value = await api.get<Action[]>(`/actions${query({ owner: 'me', limit: 1000 })}`);
     loaded.value = true;
   }
 

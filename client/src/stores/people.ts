@@ -10,8 +10,8 @@ export const usePeopleStore = defineStore('people', () => {
 
   function load(force = false): Promise<void> {
     if (force) loading = null;
-    loading ??= api.get<Person[]>('/people').then((list) => {
-      people.value = list;
+    loading ??= api.get<Person[]>('/people?limit=1000').then((list) => {
+      people.value = [...list].sort((a, b) => a.displayName.localeCompare(b.displayName));
     });
     return loading;
   }

@@ -140,8 +140,9 @@ export const useRoomStore = defineStore('room', () => {
     try {
       const page = await api.get<{ events: LodestoneEvent[]; head: number }>(`/incidents/${id}/timeline${query({ limit: PAGE })}`);
       const detail = await request<IncidentDetail>('GET', `/incidents/${id}`);
-      const decided = await api.get<Message[]>(`/incidents/${id}/messages${query({ kind: 'decision' })}`);
-      const items = await api.get<Action[]>(`/incidents/${id}/actions`);
+      // Lists come newest first; the decisions panel reads oldest first.
+      const decided = (await api.get<Message[]>(`/incidents/${id}/messages${query({ kind: 'decision', limit: 1000 })}`)).reverse();
+      const items = await api.get<Action[]>(`/incidents/${id}/actions${query({ limit: 1000 })}`);
       if (incidentId.value !== id) return;
       const { members: m, alerts: a, ...rest } = detail.data;
       incident.value = rest;

@@ -28,8 +28,8 @@ export const useUsersStore = defineStore('users', () => {
   }
 
   async function hydrate(): Promise<void> {
-    const answer = await request<User[]>('GET', '/users');
-    users.value = answer.data;
+    const answer = await request<User[]>('GET', '/users?limit=1000');
+    users.value = [...answer.data].sort((a, b) => a.username.localeCompare(b.username));
     loaded.value = true;
     unfollow?.();
     unfollow = connection.follow('admin', Number(answer.headers.get('lodestone-stream-head') ?? 0), { apply });

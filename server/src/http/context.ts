@@ -24,3 +24,11 @@ export function mutationOf(request: FastifyRequest, status = 200): Mutation {
   if (request.idempotency) mutation.idempotency = { ...request.idempotency, status };
   return mutation;
 }
+
+/** Route config: callers whose role never may are refused (403) before the body is read. */
+export function onlyFor(allow: (user: AuthUser) => boolean, detail: string) {
+  return { access: { allow, detail } };
+}
+
+/** Route config: no sign-in needed. */
+export const publicRoute = { access: 'public' as const };

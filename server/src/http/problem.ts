@@ -43,7 +43,9 @@ export const problems = {
   notFound: (what = 'resource') => new ProblemError(404, { title: 'Not found', detail: `No such ${what}.` }),
   stale: (current: unknown, detail = 'Someone changed this since you loaded it.', extras: Record<string, unknown> = {}) =>
     new ProblemError(409, { type: `${TYPE}stale-version`, title: 'Changed by someone else', detail, extras: { current, ...extras } }),
-  conflict: (detail: string) => new ProblemError(409, { type: `${TYPE}conflict`, title: 'Conflict', detail }),
+  /** A change the resource's present state does not allow; `current` is that state. */
+  conflict: (detail: string, current?: unknown) =>
+    new ProblemError(409, { type: `${TYPE}conflict`, title: 'Conflict', detail, extras: current === undefined ? {} : { current } }),
   idempotencyMismatch: () =>
     new ProblemError(422, {
       type: `${TYPE}idempotency-key-reused`,

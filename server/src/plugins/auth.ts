@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import { canonicalize } from '@lodestone/shared';
 import { sha256Hex } from '../events/event-log.ts';
 import { IdempotentReplay, type IdempotencyScope } from '../events/idempotency.ts';
-import { problems } from '../http/problem.ts';
+import { ProblemError, problems } from '../http/problem.ts';
 import type { AuthUser } from '../auth/policy.ts';
 
 export const SESSION_COOKIE = 'lodestone_session';
@@ -19,10 +19,19 @@ declare module 'fastify' {
     auth: Auth | null;
     idempotency: IdempotencyScope | null;
   }
+  interface FastifyContextConfig {
+    /**
+     * Who may call an /api/v1 route, decided before the body is read: 'public' for anyone,
+     * a role rule (403 otherwise), or, when absent, any signed-in user (401 otherwise).
+     */
+    access?: 'public' | { allow: (user: AuthUser) => boolean; detail: string };
+  }
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
+/** 1–128 characters; header values are printable ASCII (space included). */
+const KEY_PATTERN = /^[\x20-\x7e]{1,128}$/;
+const BODY_LIMIT = 64 * 1024;
 
 /** The session cookie or bearer token of a request, resolved to its user. */
 export function authenticate(app: FastifyInstance, request: FastifyRequest): Auth | null {
@@ -48,6 +57,10 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('idempotency', null);
 
   app.addHook('onRequest', async (request) => {
+    // The body limit applies first: a declared length over it is refused before anything else.
+    if (Number(request.headers['content-length'] ?? 0) > BODY_LIMIT) {
+      throw new ProblemError(413, { title: 'Request body too large', detail: 'The request body is over the 64 KiB limit.' });
+    }
     const origin = request.headers.origin;
     if (origin !== undefined && STATE_CHANGING.has(request.method) && !app.lodestone.origins.allows(origin)) {
       throw problems.forbidden(`Requests from the origin ${origin} are not accepted.`);
@@ -55,14 +68,23 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     request.auth = authenticate(app, request);
   });
 
+  // Who may call is decided before the body is parsed or validated.
+  app.addHook('preParsing', (request, _reply, payload, done) => {
+    const url = request.routeOptions.url ?? '';
+    const access = request.routeOptions.config?.access;
+    if (!url.startsWith('/api/v1/') || access === 'public') return done(null, payload);
+    if (!request.auth) return done(problems.unauthorized());
+    if (access && !access.allow(request.auth.user)) return done(problems.forbidden(access.detail));
+    done(null, payload);
+  });
+
   app.addHook('preHandler', async (request) => {
-    if (request.method !== 'POST') return;
+    if (request.method !== 'POST' || !request.auth) return;
     const key = request.headers['idempotency-key'];
     if (key === undefined) return;
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
-      throw problems.invalid([{ path: 'Idempotency-Key', message: 'must be 1–128 visible ASCII characters' }], 'The Idempotency-Key header is not valid.');
+      throw problems.invalid([{ path: 'Idempotency-Key', message: 'must be 1–128 characters' }], 'The Idempotency-Key header is not valid.');
     }
-    if (!request.auth) return;
     const scope: IdempotencyScope = {
       userId: request.auth.user.id,
       method: request.method,

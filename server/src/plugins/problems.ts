@@ -20,6 +20,11 @@ export function sendReplay(reply: FastifyReply, replay: IdempotentReplay): Fasti
     .send(body);
 }
 
+/** A 400 always names what was wrong, as the contract's `errors`. */
+function invalid(detail: string, path: string): ProblemError {
+  return new ProblemError(400, { type: 'urn:lodestone:problem:invalid-request', title: 'Invalid request', detail, extras: { errors: [{ path, message: detail }] } });
+}
+
 /** Turns any error, Fastify's own included, into an RFC 9457 problem. */
 export function toProblem(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
@@ -38,7 +43,9 @@ export function toProblem(error: unknown): ProblemError {
         extras: { errors: [{ path: '', message: 'is empty' }] },
       });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new ProblemError(400, { title: 'Bad request', detail: 'Content-Length does not match the body.' });
+      return invalid('Content-Length does not match the body.', 'Content-Length');
+    case 'FST_ERR_BAD_URL':
+      return invalid('The URL is not valid (bad percent-encoding).', 'url');
   }
   if (error instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (status === 400 && /JSON/i.test(e.message ?? ''))) {
     return new ProblemError(400, {
@@ -48,6 +55,7 @@ export function toProblem(error: unknown): ProblemError {
       extras: { errors: [{ path: '', message: e.message ?? 'is not valid JSON' }] },
     });
   }
+  if (status === 400) return invalid(e.message ?? 'The request is not valid.', '');
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new ProblemError(status, { detail: e.message });
   }

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { Action, ActionCreate, ActionPatch, ActionsQuery, Id } from '@lodestone/shared';
+import { Action, ActionCreate, ActionPatch, ActionsQuery, Id, ListQuery } from '@lodestone/shared';
 import { may, type AuthUser } from '../../auth/policy.ts';
-import { mutationOf, requireAllowed, requireUser } from '../../http/context.ts';
+import { mayEver } from '@lodestone/shared';
+import { mutationOf, onlyFor, requireAllowed, requireUser } from '../../http/context.ts';
 import { refusals, schemaOf } from '../../http/openapi.ts';
 import { problems } from '../../http/problem.ts';
-import { parse } from '../../http/validate.ts';
+import { parse, parseQuery, pathId } from '../../http/validate.ts';
 
 const IdParams = z.strictObject({ id: Id });
 const ActionSchema = schemaOf(Action);
@@ -26,17 +27,25 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/incidents/:id/actions',
-    { schema: { tags: ['actions'], summary: "An incident's action items, newest first", params: schemaOf(IdParams), response: { 200: schemaOf(z.array(Action)), ...refusals(404) } } },
+    { config: onlyFor(may.listIncidents, 'Administrators see no incident content.'),
+      schema: {
+        tags: ['actions'],
+        summary: "An incident's action items, newest first",
+        params: schemaOf(IdParams),
+        querystring: schemaOf(ListQuery),
+        response: { 200: schemaOf(z.array(Action)), ...refusals(404) },
+      },
+    },
     async (request) => {
-      const { id } = parse(IdParams, request.params);
-      access(request, id);
-      return actions.byIncident(id);
+      const id = pathId(request.params, 'incident');
+      const { user } = access(request, id);
+      return actions.list(user, { ...parseQuery(ListQuery, request.query), incident: id });
     },
   );
 
   app.post(
     '/incidents/:id/actions',
-    {
+    { config: onlyFor(mayEver.writeToIncident, 'Only members of this incident and leads create action items.'),
       schema: {
         tags: ['actions'],
         summary: 'Create an action item (members of the incident and leads); the owner must be able to read the incident',
@@ -46,7 +55,7 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'incident');
       const { user, member } = access(request, id);
       if (!may.contribute(user, member)) throw problems.forbidden('Only members of this incident and leads create action items.');
       const input = parse(ActionCreate, request.body);
@@ -56,7 +65,7 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/actions',
-    {
+    { config: onlyFor(may.listIncidents, 'Administrators see no incident content.'),
       schema: {
         tags: ['actions'],
         summary: 'Action items across the incidents the caller may read; owner=me|<userId>, status, agency, provision, overdue=true',
@@ -66,15 +75,15 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const user = requireAllowed(request, may.listIncidents, 'Administrators see no incident content.');
-      return actions.list(user, parse(ActionsQuery, request.query));
+      return actions.list(user, parseQuery(ActionsQuery, request.query));
     },
   );
 
   app.get(
     '/actions/:id',
-    { schema: { tags: ['actions'], summary: 'One action item', params: schemaOf(IdParams), response: { 200: ActionSchema, ...refusals(404) } } },
+    { config: onlyFor(may.listIncidents, 'Administrators see no incident content.'), schema: { tags: ['actions'], summary: 'One action item', params: schemaOf(IdParams), response: { 200: ActionSchema, ...refusals(404) } } },
     async (request) => {
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'action');
       requireUser(request);
       const action = actions.get(id);
       if (!action) throw problems.notFound('action');
@@ -85,7 +94,7 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
 
   app.patch(
     '/actions/:id',
-    {
+    { config: onlyFor(mayEver.writeToIncident, 'Only members of this incident and leads change its action items.'),
       schema: {
         tags: ['actions'],
         summary: 'Change an action item based on its version (members of the incident and leads); 409 with `current` when stale',
@@ -95,7 +104,7 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'action');
       requireUser(request);
       const action = actions.get(id);
       if (!action) throw problems.notFound('action');

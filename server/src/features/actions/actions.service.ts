@@ -54,6 +54,7 @@ export class ActionsService {
     if (query.agency) where.push(eq(actions.agency, query.agency));
     if (query.provision) where.push(eq(actions.provision, query.provision));
     if (query.incident) where.push(eq(actions.incidentId, query.incident));
+    if (query.before) where.push(lt(actions.createdAt, new Date(query.before).toISOString()));
     if (query.overdue === 'true') {
       where.push(isNotNull(actions.dueAt), lt(actions.dueAt, this.ctx.now().toISOString()), notInArray(actions.status, ['done', 'cancelled']));
     }
@@ -129,8 +130,8 @@ export class ActionsService {
         if (value === undefined) continue;
         (next as Record<string, unknown>)[field] = field === 'dueAt' && typeof value === 'string' ? new Date(value).toISOString() : value;
       }
+      // Every accepted PATCH is a new version (the contract answers "version + 1"), even one that changes no value.
       const changed = ACTION_FIELDS.filter((f) => next[f] !== before[f]);
-      if (changed.length === 0) return before;
       const previous = Object.fromEntries(changed.map((f) => [f, before[f]]));
       const after: Action = {
         ...next,

@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { Alert, AlertAcknowledge, AlertCreate, AlertDismiss, AlertEscalate, AlertsQuery, Id, Incident } from '@lodestone/shared';
 import { may } from '../../auth/policy.ts';
-import { mutationOf, requireAllowed } from '../../http/context.ts';
+import { mutationOf, onlyFor, requireAllowed } from '../../http/context.ts';
 import { STREAM_HEAD_HEADER, refusals, schemaOf } from '../../http/openapi.ts';
 import { problems } from '../../http/problem.ts';
-import { parse } from '../../http/validate.ts';
+import { parse, parseQuery, pathId } from '../../http/validate.ts';
 
 const IdParams = z.strictObject({ id: Id });
 const AlertSchema = schemaOf(Alert);
@@ -16,7 +16,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/alerts',
-    {
+    { config: onlyFor(may.readAlerts, 'Your role does not read the alert feed.'),
       schema: {
         tags: ['alerts'],
         summary: 'The alert feed, newest first; filters: status, mineral, severity, side (of the poster), q (title and body)',
@@ -26,7 +26,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       requireAllowed(request, may.readAlerts, 'Your role does not read the alert feed.');
-      const query = parse(AlertsQuery, request.query);
+      const query = parseQuery(AlertsQuery, request.query);
       const { alerts: list, head } = alerts.list(query);
       reply.header(STREAM_HEAD_HEADER, head);
       return list;
@@ -35,10 +35,10 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/alerts/:id',
-    { schema: { tags: ['alerts'], summary: 'One alert', params: schemaOf(IdParams), response: { 200: AlertSchema, ...refusals(404) } } },
+    { config: onlyFor(may.readAlerts, 'Your role does not read the alert feed.'), schema: { tags: ['alerts'], summary: 'One alert', params: schemaOf(IdParams), response: { 200: AlertSchema, ...refusals(404) } } },
     async (request) => {
       requireAllowed(request, may.readAlerts, 'Your role does not read the alert feed.');
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'alert');
       const alert = alerts.get(id);
       if (!alert) throw problems.notFound('alert');
       return alert;
@@ -47,7 +47,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/alerts',
-    { schema: { tags: ['alerts'], summary: 'Post a supply alert', body: schemaOf(AlertCreate), response: { 201: AlertSchema, ...refusals(400) } } },
+    { config: onlyFor(may.postAlert, 'Staff and administrators do not post alerts.'), schema: { tags: ['alerts'], summary: 'Post a supply alert', body: schemaOf(AlertCreate), response: { 201: AlertSchema, ...refusals(400) } } },
     async (request, reply) => {
       const user = requireAllowed(request, may.postAlert, 'Staff and administrators do not post alerts.');
       const input = parse(AlertCreate, request.body);
@@ -57,7 +57,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/alerts/:id/acknowledgements',
-    {
+    { config: onlyFor(may.acknowledgeAlert, 'Your role does not acknowledge alerts.'),
       schema: {
         tags: ['alerts'],
         summary: "Acknowledge an alert as the caller (one per user; each side's acknowledgements are listed)",
@@ -68,7 +68,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const user = requireAllowed(request, may.acknowledgeAlert, 'Your role does not acknowledge alerts.');
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'alert');
       parse(AlertAcknowledge, request.body ?? {});
       return alerts.acknowledge(mutationOf(request), user, id);
     },
@@ -76,7 +76,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/alerts/:id/escalation',
-    {
+    { config: onlyFor(may.escalateAlert, 'Only leads escalate alerts.'),
       schema: {
         tags: ['alerts'],
         summary: 'Escalate into a new incident (prefilled from the alert) or link to an existing one (leads)',
@@ -87,7 +87,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const user = requireAllowed(request, may.escalateAlert, 'Only leads escalate alerts.');
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'alert');
       const input = parse(AlertEscalate, request.body);
       return alerts.escalate(mutationOf(request), user, id, input);
     },
@@ -95,7 +95,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/alerts/:id/dismissal',
-    {
+    { config: onlyFor(may.dismissAlert, 'Only leads dismiss alerts.'),
       schema: {
         tags: ['alerts'],
         summary: 'Dismiss an alert with a reason (leads)',
@@ -106,7 +106,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const user = requireAllowed(request, may.dismissAlert, 'Only leads dismiss alerts.');
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'alert');
       const { reason } = parse(AlertDismiss, request.body);
       return alerts.dismiss(mutationOf(request), user, id, reason);
     },

@@ -144,7 +144,7 @@ export class AlertsService {
   acknowledge(mutation: Mutation, user: AuthUser, id: string): Alert {
     return this.ctx.commit(mutation, (tx) => {
       const row = this.rowOrThrow(tx, id);
-      if (row.status === 'dismissed') throw problems.conflict('This alert was dismissed; it can no longer be acknowledged.');
+      if (row.status === 'dismissed') throw problems.conflict('This alert was dismissed; it can no longer be acknowledged.', toAlert(row, this.acksQuery.all({ id })));
       const inserted = tx.db
         .insert(alertAcknowledgements)
         .values({ alertId: id, userId: user.id, displayName: user.displayName, agency: user.agency, side: user.side, at: tx.at })
@@ -165,8 +165,9 @@ export class AlertsService {
    */
   linkInTx(tx: Tx, mutation: Mutation, alertId: string, incident: Pick<Incident, 'id' | 'status'>): Alert {
     const row = this.rowOrThrow(tx, alertId);
-    if (row.status === 'escalated') throw problems.conflict(`The alert "${row.title}" is already linked to an incident.`);
-    if (row.status === 'dismissed') throw problems.conflict(`The alert "${row.title}" was dismissed.`);
+    const current = () => toAlert(row, this.acksQuery.all({ id: alertId }));
+    if (row.status === 'escalated') throw problems.conflict(`The alert "${row.title}" is already linked to an incident.`, current());
+    if (row.status === 'dismissed') throw problems.conflict(`The alert "${row.title}" was dismissed.`, current());
     tx.db.update(alerts).set({ status: 'escalated', incidentId: incident.id, updatedAt: tx.at }).where(eq(alerts.id, alertId)).run();
     const alert = toAlert({ ...row, status: 'escalated', incidentId: incident.id, updatedAt: tx.at }, this.acksQuery.all({ id: alertId }));
     append(tx, 'alerts', 'alert.escalated', mutation.actor, alert);
@@ -182,7 +183,7 @@ export class AlertsService {
       if (input.incidentId !== undefined) {
         const existing = this.incidents().get(input.incidentId);
         if (!existing) throw problems.invalid([{ path: 'incidentId', message: 'is not a known incident' }]);
-        if (existing.status === 'closed') throw problems.conflict(`${existing.code} is closed; reopen it before linking alerts.`);
+        if (existing.status === 'closed') throw problems.conflict(`${existing.code} is closed; reopen it before linking alerts.`, existing);
         incident = existing;
       } else {
         const fields = input.incident ?? {};
@@ -204,8 +205,9 @@ export class AlertsService {
   dismiss(mutation: Mutation, lead: AuthUser, id: string, reason: string): Alert {
     return this.ctx.commit(mutation, (tx) => {
       const row = this.rowOrThrow(tx, id);
-      if (row.status === 'escalated') throw problems.conflict('This alert was escalated to an incident; it cannot be dismissed.');
-      if (row.status === 'dismissed') throw problems.conflict('This alert is already dismissed.');
+      const current = () => toAlert(row, this.acksQuery.all({ id }));
+      if (row.status === 'escalated') throw problems.conflict('This alert was escalated to an incident; it cannot be dismissed.', current());
+      if (row.status === 'dismissed') throw problems.conflict('This alert is already dismissed.', current());
       const next: AlertRow = { ...row, status: 'dismissed', dismissReason: reason, dismissedBy: lead.id, dismissedByName: lead.displayName, dismissedAt: tx.at, updatedAt: tx.at };
       tx.db.update(alerts).set(next).where(eq(alerts.id, id)).run();
       const alert = toAlert(next, this.acksQuery.all({ id }));

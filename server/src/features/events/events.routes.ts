@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { EventsQuery } from '@lodestone/shared';
 import { may } from '../../auth/policy.ts';
-import { requireAllowed, requireUser } from '../../http/context.ts';
+import { onlyFor, requireAllowed, requireUser } from '../../http/context.ts';
 import { refusals, schemaOf } from '../../http/openapi.ts';
 import { ProblemError } from '../../http/problem.ts';
-import { parse } from '../../http/validate.ts';
+import { parseQuery } from '../../http/validate.ts';
 
 const eventSchema = {
   type: 'object',
@@ -47,7 +47,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const user = requireUser(request);
-      const query = parse(EventsQuery, request.query);
+      const query = parseQuery(EventsQuery, request.query);
       const decision = streamAccess.check(user, query.stream);
       if (!decision.ok) throw new ProblemError(decision.status, { title: decision.title, detail: `You may not read the stream ${query.stream}.` });
       return { events: log.read(query.stream, query.after, query.limit), head: log.head(query.stream) };
@@ -56,7 +56,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/audit/verify',
-    { schema: { tags: ['events'], summary: 'Re-verify every hash chain (admin)', response: { 200: schemaOf(AuditAnswer), ...refusals() } } },
+    { config: onlyFor(may.verifyAudit, 'Only an admin verifies the audit chain.'), schema: { tags: ['events'], summary: 'Re-verify every hash chain (admin)', response: { 200: schemaOf(AuditAnswer), ...refusals() } } },
     async (request) => {
       requireAllowed(request, may.verifyAudit, 'Only an admin verifies the audit chain.');
       return log.verify();

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { Id, may } from '@lodestone/shared';
-import { requireUser } from '../../http/context.ts';
+import { Id, may, mayEver } from '@lodestone/shared';
+import { onlyFor, requireUser } from '../../http/context.ts';
 import { refusals, schemaOf } from '../../http/openapi.ts';
 import { problems } from '../../http/problem.ts';
-import { parse } from '../../http/validate.ts';
+import { parseQuery, pathId } from '../../http/validate.ts';
 import { buildRecord } from './record.model.ts';
 import { renderMarkdown } from './markdown.ts';
 import { renderCsv } from './csv.ts';
@@ -32,7 +32,7 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/incidents/:id/export',
-    {
+    { config: onlyFor(mayEver.exportRecord, 'Leads, members of this incident and staff export its record.'),
       schema: {
         tags: ['export'],
         summary: 'The after-action record (leads, members of the incident, staff) as a download: markdown, pdf, csv (timeline) or json (with the hash chain)',
@@ -43,12 +43,12 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const user = requireUser(request);
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'incident');
       if (user.role === 'admin') throw problems.forbidden('Administrators see no incident content.');
       const member = services.incidents.isMember(id, user.id);
       if (member === undefined) throw problems.notFound('incident');
       if (!may.exportRecord(user, member)) throw problems.forbidden('Leads, members of this incident and staff export its record.');
-      const query = parse(ExportQuery, request.query);
+      const query = parseQuery(ExportQuery, request.query);
       const lang = query.lang ?? user.locale;
       const record = buildRecord(services, id, lang, `${user.displayName} (${user.agency})`);
       if (!record) throw problems.notFound('incident');

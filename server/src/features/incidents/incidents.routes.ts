@@ -14,10 +14,11 @@ import {
   TimelineQuery,
 } from '@lodestone/shared';
 import { may, type AuthUser } from '../../auth/policy.ts';
-import { mutationOf, requireAllowed, requireUser } from '../../http/context.ts';
+import { mayEver } from '@lodestone/shared';
+import { mutationOf, onlyFor, requireAllowed, requireUser } from '../../http/context.ts';
 import { STREAM_HEAD_HEADER, refusals, schemaOf } from '../../http/openapi.ts';
 import { problems } from '../../http/problem.ts';
-import { parse } from '../../http/validate.ts';
+import { parse, parseQuery, pathId } from '../../http/validate.ts';
 
 const IdParams = z.strictObject({ id: Id });
 
@@ -44,7 +45,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/incidents',
-    {
+    { config: onlyFor(may.listIncidents, 'Administrators see no incident content.'),
       schema: {
         tags: ['incidents'],
         summary: 'Incidents the caller may read, newest first; filters: status, q (code, title, summary)',
@@ -54,13 +55,13 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const user = requireAllowed(request, may.listIncidents, 'Administrators see no incident content.');
-      return incidents.list(user, parse(IncidentsQuery, request.query));
+      return incidents.list(user, parseQuery(IncidentsQuery, request.query));
     },
   );
 
   app.post(
     '/incidents',
-    {
+    { config: onlyFor(may.createIncident, 'Only leads open incidents.'),
       schema: {
         tags: ['incidents'],
         summary: 'Open an incident (leads); the creator is a member and, unless named otherwise, the co-lead of their side',
@@ -77,7 +78,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/incidents/:id',
-    {
+    { config: onlyFor(may.listIncidents, 'Administrators see no incident content.'),
       schema: {
         tags: ['incidents'],
         summary: 'One incident with its members and linked alerts',
@@ -86,7 +87,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'incident');
       readable(request, id);
       reply.header(STREAM_HEAD_HEADER, app.lodestone.log.head(`incident:${id}`));
       return incidents.detail(id);
@@ -95,7 +96,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
 
   app.patch(
     '/incidents/:id',
-    {
+    { config: onlyFor(mayEver.changeIncident, 'Leads and the co-leads of this incident change it.'),
       schema: {
         tags: ['incidents'],
         summary: 'Change an incident based on its version (leads; co-leads: status, severity, marking, title, summary, minerals). 409 with `current` when stale',
@@ -105,7 +106,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'incident');
       const { user, coLead } = readable(request, id);
       if (!may.decide(user, coLead)) throw problems.forbidden('Leads and the co-leads of this incident change it.');
       const leadOnly = LEAD_ONLY_FIELDS.filter((f) => fieldsOf(request.body).includes(f));
@@ -117,10 +118,11 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
 
   app.put(
     '/incidents/:id/members/:userId',
-    { schema: { tags: ['incidents'], summary: 'Add a member (leads)', params: schemaOf(MemberParams), response: { 204: { type: 'null' }, ...refusals(404, 409) } } },
+    { config: onlyFor(may.manageMembers, 'Only leads manage members.'), schema: { tags: ['incidents'], summary: 'Add a member (leads)', params: schemaOf(MemberParams), response: { 204: { type: 'null' }, ...refusals(404, 409) } } },
     async (request, reply) => {
       requireAllowed(request, may.manageMembers, 'Only leads manage members.');
-      const { id, userId } = parse(MemberParams, request.params);
+      const id = pathId(request.params, 'incident');
+      const userId = pathId(request.params, 'user', 'userId');
       incidents.addMember(mutationOf(request), id, userId);
       return reply.code(204).send();
     },
@@ -128,10 +130,11 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
 
   app.delete(
     '/incidents/:id/members/:userId',
-    { schema: { tags: ['incidents'], summary: 'Remove a member (leads); a co-lead must be replaced first', params: schemaOf(MemberParams), response: { 204: { type: 'null' }, ...refusals(404, 409) } } },
+    { config: onlyFor(may.manageMembers, 'Only leads manage members.'), schema: { tags: ['incidents'], summary: 'Remove a member (leads); a co-lead must be replaced first', params: schemaOf(MemberParams), response: { 204: { type: 'null' }, ...refusals(404, 409) } } },
     async (request, reply) => {
       requireAllowed(request, may.manageMembers, 'Only leads manage members.');
-      const { id, userId } = parse(MemberParams, request.params);
+      const id = pathId(request.params, 'incident');
+      const userId = pathId(request.params, 'user', 'userId');
       incidents.removeMember(mutationOf(request), id, userId);
       return reply.code(204).send();
     },
@@ -139,7 +142,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/incidents/:id/messages',
-    {
+    { config: onlyFor(mayEver.writeToIncident, 'Only members of this incident and leads post to it.'),
       schema: {
         tags: ['incidents'],
         summary: 'Post a note (members and leads) or record a decision (leads and co-leads)',
@@ -149,7 +152,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'incident');
       const { user, member, coLead } = readable(request, id);
       // Who may act is decided before the body is validated, so read the kind they ask for first.
       const wantsDecision = (request.body as { kind?: unknown } | undefined)?.kind === 'decision';
@@ -162,26 +165,25 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/incidents/:id/messages',
-    {
+    { config: onlyFor(may.listIncidents, 'Administrators see no incident content.'),
       schema: {
         tags: ['incidents'],
-        summary: 'Notes and decisions in the order they were posted; kind=decision for the decisions only',
+        summary: 'Notes and decisions, newest first; kind=decision for the decisions only',
         params: schemaOf(IdParams),
         querystring: schemaOf(MessagesQuery),
         response: { 200: schemaOf(z.array(Message)), ...refusals(400, 404) },
       },
     },
     async (request) => {
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'incident');
       readable(request, id);
-      const query = parse(MessagesQuery, request.query);
-      return timeline.messages(id, query.kind, query.limit);
+      return timeline.messages(id, parseQuery(MessagesQuery, request.query));
     },
   );
 
   app.get(
     '/incidents/:id/timeline',
-    {
+    { config: onlyFor(may.listIncidents, 'Administrators see no incident content.'),
       schema: {
         tags: ['incidents'],
         summary: "A page of the incident's timeline, newest first: its stream's events with seq < before",
@@ -191,9 +193,9 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'incident');
       readable(request, id);
-      const query = parse(TimelineQuery, request.query);
+      const query = parseQuery(TimelineQuery, request.query);
       return timeline.page(id, query.before, query.limit);
     },
   );

@@ -244,8 +244,8 @@ export class IncidentsService {
         ...(patch.jpLeadId !== undefined ? { jpLeadId: patch.jpLeadId } : {}),
         ...(patch.lessons !== undefined ? { lessons: { ...before.lessons, ...patch.lessons } } : {}),
       };
+      // Every accepted PATCH is a new version (the contract answers "version + 1"), even one that changes no value.
       const changed = INCIDENT_FIELDS.filter((f) => JSON.stringify(next[f]) !== JSON.stringify(before[f]));
-      if (changed.length === 0) return { incident: before, changed };
       const previous = Object.fromEntries(changed.map((f) => [f, before[f]]));
       const after: Incident = {
         ...next,
@@ -281,11 +281,12 @@ export class IncidentsService {
   /** Adds a member (leads); adding one twice changes nothing. */
   addMember(mutation: Mutation, incidentId: string, userId: string): void {
     this.ctx.commit(mutation, (tx) => {
-      if (!this.row(incidentId)) throw problems.notFound('incident');
+      const incident = this.get(incidentId);
+      if (!incident) throw problems.notFound('incident');
       const user = tx.db.select().from(users).where(eq(users.id, userId)).get();
       if (!user) throw problems.notFound('user');
-      if (user.disabled) throw problems.conflict('This account is disabled.');
-      if (user.role === 'admin') throw problems.conflict('Administrators take no part in incidents.');
+      if (user.disabled) throw problems.conflict('This account is disabled.', incident);
+      if (user.role === 'admin') throw problems.conflict('Administrators take no part in incidents.', incident);
       this.addMemberInTx(tx, mutation, incidentId, userId);
     });
   }
@@ -295,7 +296,7 @@ export class IncidentsService {
     const removed = this.ctx.commit(mutation, (tx) => {
       const row = this.row(incidentId);
       if (!row) throw problems.notFound('incident');
-      if (row.usLeadId === userId || row.jpLeadId === userId) throw problems.conflict('This member is a co-lead; name another co-lead first.');
+      if (row.usLeadId === userId || row.jpLeadId === userId) throw problems.conflict('This member is a co-lead; name another co-lead first.', toIncident(row));
       const member = this.members(incidentId).find((m) => m.id === userId);
       if (!member) return false;
       tx.db.delete(incidentMembers).where(and(eq(incidentMembers.incidentId, incidentId), eq(incidentMembers.userId, userId))).run();

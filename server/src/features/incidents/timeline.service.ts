@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, desc, eq, lt } from 'drizzle-orm';
 import { incidentStream, may, type LodestoneEvent, type Message, type MessageCreate } from '@lodestone/shared';
 import { messages } from '../../db/schema.ts';
 import { append } from '../../events/event-log.ts';
@@ -40,7 +40,7 @@ export class TimelineService {
         throw problems.forbidden('Decisions are recorded by leads and by the co-leads of this incident.');
       }
       if (kind === 'note' && !may.contribute(author, member)) throw problems.forbidden('Only members of this incident and leads post to it.');
-      if (incident.status === 'closed') throw problems.conflict(`${incident.code} is closed; reopen it to post.`);
+      if (incident.status === 'closed') throw problems.conflict(`${incident.code} is closed; reopen it to post.`, incident);
       const id = newId();
       const stream = incidentStream(incidentId);
       // Inside this IMMEDIATE transaction the next seq is ours: the entry names its own place in the stream.
@@ -65,14 +65,20 @@ export class TimelineService {
     });
   }
 
-  /** Notes and decisions in the order they were posted. */
-  messages(incidentId: string, kind?: Message['kind'], limit = 1000): Message[] {
+  /** Notes and decisions, newest first. */
+  messages(incidentId: string, query: { kind?: Message['kind']; limit: number; before?: string }): Message[] {
     return this.ctx.handle.db
       .select()
       .from(messages)
-      .where(kind ? and(eq(messages.incidentId, incidentId), eq(messages.kind, kind)) : eq(messages.incidentId, incidentId))
-      .orderBy(asc(messages.seq))
-      .limit(limit)
+      .where(
+        and(
+          eq(messages.incidentId, incidentId),
+          query.kind ? eq(messages.kind, query.kind) : undefined,
+          query.before ? lt(messages.at, new Date(query.before).toISOString()) : undefined,
+        ),
+      )
+      .orderBy(desc(messages.seq))
+      .limit(query.limit)
       .all()
       .map(toMessage);
   }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SignIn, User } from '@lodestone/shared';
 import { z } from 'zod';
-import { requireUser } from '../../http/context.ts';
+import { publicRoute, requireUser } from '../../http/context.ts';
 import { refusals, schemaOf } from '../../http/openapi.ts';
 import { problems } from '../../http/problem.ts';
 import { parse } from '../../http/validate.ts';
@@ -25,7 +25,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   app.post(
     '/session',
     {
-      config: { rateLimit: { max: 100, timeWindow: 60_000, keyGenerator: (request) => `signin:${request.ip}` } },
+      config: { ...publicRoute, rateLimit: { max: 100, timeWindow: 60_000, keyGenerator: (request) => `signin:${request.ip}` } },
       schema: {
         tags: ['session'],
         summary: 'Sign in; sets an httpOnly session cookie',
@@ -69,7 +69,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
 
   app.delete(
     '/session',
-    { schema: { tags: ['session'], summary: 'Sign out: ends the session and closes its sockets', response: { 204: { type: 'null' } } } },
+    { config: publicRoute, schema: { tags: ['session'], summary: 'Sign out: ends the session and closes its sockets', response: { 204: { type: 'null' } } } },
     async (request, reply) => {
       if (request.auth?.sessionId) sessions.end(request.auth.sessionId);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });

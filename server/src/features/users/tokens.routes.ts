@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ApiToken, CreatedApiToken, Id, TokenCreate } from '@lodestone/shared';
+import { ApiToken, CreatedApiToken, Id, ListQuery, TokenCreate } from '@lodestone/shared';
 import { mutationOf, requireUser } from '../../http/context.ts';
 import { refusals, schemaOf } from '../../http/openapi.ts';
-import { parse } from '../../http/validate.ts';
+import { parse, parseQuery, pathId } from '../../http/validate.ts';
 
 const IdParams = z.strictObject({ id: Id });
 
@@ -24,7 +24,7 @@ export async function tokensRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/tokens',
     { schema: { tags: ['tokens'], summary: "The caller's own tokens", response: { 200: schemaOf(z.array(ApiToken)), ...refusals() } } },
-    async (request) => tokens.list(requireUser(request).id),
+    async (request) => tokens.list(requireUser(request).id, parseQuery(ListQuery, request.query)),
   );
 
   app.delete(
@@ -32,7 +32,7 @@ export async function tokensRoutes(app: FastifyInstance): Promise<void> {
     { schema: { tags: ['tokens'], summary: 'Revoke a token (its owner, or an admin); closes sockets opened with it', params: schemaOf(IdParams), response: { 204: { type: 'null' }, ...refusals(404) } } },
     async (request, reply) => {
       const user = requireUser(request);
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'token');
       tokens.revoke(mutationOf(request), user, id);
       return reply.code(204).send();
     },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { desc, eq, sql } from 'drizzle-orm';
-import type { ApiToken, CreatedApiToken } from '@lodestone/shared';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import type { ApiToken, CreatedApiToken, ListQuery } from '@lodestone/shared';
 import { apiTokens, users } from '../../db/schema.ts';
 import { append } from '../../events/event-log.ts';
 import type { Mutation } from '../../events/mutation.ts';
@@ -68,12 +68,13 @@ export class TokensService {
   }
 
   /** A user's tokens, newest first, revoked ones included. */
-  list(userId: string): ApiToken[] {
+  list(userId: string, page: ListQuery = { limit: 1000 }): ApiToken[] {
     return this.ctx.handle.db
       .select()
       .from(apiTokens)
-      .where(eq(apiTokens.userId, userId))
-      .orderBy(desc(apiTokens.createdAt))
+      .where(and(eq(apiTokens.userId, userId), page.before ? lt(apiTokens.createdAt, new Date(page.before).toISOString()) : undefined))
+      .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id))
+      .limit(page.limit)
       .all()
       .map(toToken);
   }

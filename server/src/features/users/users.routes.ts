@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ApiToken, Id, Person, User, UserCreate, UserUpdate } from '@lodestone/shared';
+import { ApiToken, Id, ListQuery, Person, User, UserCreate, UserUpdate } from '@lodestone/shared';
 import { may } from '../../auth/policy.ts';
-import { mutationOf, requireAllowed, requireUser } from '../../http/context.ts';
+import { mutationOf, onlyFor, requireAllowed, requireUser } from '../../http/context.ts';
 import { refusals, schemaOf } from '../../http/openapi.ts';
 import { problems } from '../../http/problem.ts';
-import { parse } from '../../http/validate.ts';
+import { parse, parseQuery, pathId } from '../../http/validate.ts';
 import { STREAM_HEAD_HEADER } from '../../http/openapi.ts';
 
 const IdParams = z.strictObject({ id: Id });
@@ -20,24 +20,24 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
     { schema: { tags: ['users'], summary: 'Enabled accounts, to pick members, co-leads and owners', response: { 200: schemaOf(z.array(Person)), ...refusals() } } },
     async (request) => {
       requireUser(request);
-      return users.people();
+      return users.people(parseQuery(ListQuery, request.query));
     },
   );
 
   app.get(
     '/users',
-    { schema: { tags: ['users'], summary: 'All accounts (admin)', response: { 200: schemaOf(z.array(User)), ...refusals() } } },
+    { config: onlyFor(may.manageUsers, adminOnly), schema: { tags: ['users'], summary: 'All accounts (admin)', response: { 200: schemaOf(z.array(User)), ...refusals() } } },
     async (request, reply) => {
       requireAllowed(request, may.manageUsers, adminOnly);
       // The seq this list reflects: follow the admin stream from here and miss nothing.
       reply.header(STREAM_HEAD_HEADER, app.lodestone.log.head('admin'));
-      return users.list();
+      return users.list(parseQuery(ListQuery, request.query));
     },
   );
 
   app.post(
     '/users',
-    { schema: { tags: ['users'], summary: 'Create an account (admin)', body: schemaOf(UserCreate), response: { 201: schemaOf(User), ...refusals(400, 409) } } },
+    { config: onlyFor(may.manageUsers, adminOnly), schema: { tags: ['users'], summary: 'Create an account (admin)', body: schemaOf(UserCreate), response: { 201: schemaOf(User), ...refusals(400, 409) } } },
     async (request, reply) => {
       requireAllowed(request, may.manageUsers, adminOnly);
       const input = parse(UserCreate, request.body);
@@ -48,10 +48,10 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/users/:id',
-    { schema: { tags: ['users'], summary: 'One account (admin)', params: schemaOf(IdParams), response: { 200: schemaOf(User), ...refusals(404) } } },
+    { config: onlyFor(may.manageUsers, adminOnly), schema: { tags: ['users'], summary: 'One account (admin)', params: schemaOf(IdParams), response: { 200: schemaOf(User), ...refusals(404) } } },
     async (request) => {
       requireAllowed(request, may.manageUsers, adminOnly);
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'user');
       const user = users.get(id);
       if (!user) throw problems.notFound('user');
       return user;
@@ -61,6 +61,7 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
   app.patch(
     '/users/:id',
     {
+      config: onlyFor(may.manageUsers, adminOnly),
       schema: {
         tags: ['users'],
         summary: 'Change an account: name, role, agency, side, language, time zone, password, disabled (admin)',
@@ -71,7 +72,7 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       requireAllowed(request, may.manageUsers, adminOnly);
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'user');
       const patch = parse(UserUpdate, request.body);
       return users.update(mutationOf(request), id, patch);
     },
@@ -79,12 +80,12 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/users/:id/tokens',
-    { schema: { tags: ['tokens'], summary: "An account's API tokens (admin)", params: schemaOf(IdParams), response: { 200: schemaOf(z.array(ApiToken)), ...refusals(404) } } },
+    { config: onlyFor(may.manageUsers, adminOnly), schema: { tags: ['tokens'], summary: "An account's API tokens (admin)", params: schemaOf(IdParams), response: { 200: schemaOf(z.array(ApiToken)), ...refusals(404) } } },
     async (request) => {
       requireAllowed(request, may.manageUsers, adminOnly);
-      const { id } = parse(IdParams, request.params);
+      const id = pathId(request.params, 'user');
       if (!users.get(id)) throw problems.notFound('user');
-      return tokens.list(id);
+      return tokens.list(id, parseQuery(ListQuery, request.query));
     },
   );
 }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, count, eq, ne, sql } from 'drizzle-orm';
+import { and, count, desc, eq, lt, ne, sql } from 'drizzle-orm';
 import {
   defaultLocale,
   defaultTimeZone,
   type Actor,
+  type ListQuery,
   type Person,
   type ProfileUpdate,
   type User,
@@ -55,7 +56,8 @@ export class UsersService {
   constructor(private readonly ctx: ServiceContext) {
     const db = ctx.handle.db;
     this.byIdQuery = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
-    this.byUsernameQuery = db.select().from(users).where(eq(users.username, sql.placeholder('username'))).prepare();
+    // Usernames are kept as given and matched regardless of case.
+    this.byUsernameQuery = db.select().from(users).where(sql`${users.username} = ${sql.placeholder('username')} COLLATE NOCASE`).prepare();
   }
 
   row(id: string): UserRow | undefined {
@@ -71,24 +73,33 @@ export class UsersService {
     return row && toUser(row);
   }
 
-  list(): User[] {
-    return this.ctx.handle.db.select().from(users).orderBy(asc(users.username)).all().map(toUser);
+  /** Accounts, newest first. */
+  list(page: ListQuery = { limit: 1000 }): User[] {
+    return this.ctx.handle.db
+      .select()
+      .from(users)
+      .where(page.before ? lt(users.createdAt, new Date(page.before).toISOString()) : undefined)
+      .orderBy(desc(users.createdAt), desc(users.id))
+      .limit(page.limit)
+      .all()
+      .map(toUser);
   }
 
-  /** Enabled accounts, to pick members, co-leads and owners. */
-  people(): Person[] {
+  /** Enabled accounts, newest first, to pick members, co-leads and owners. */
+  people(page: ListQuery = { limit: 1000 }): Person[] {
     return this.ctx.handle.db
       .select({ id: users.id, displayName: users.displayName, role: users.role, agency: users.agency, side: users.side })
       .from(users)
-      .where(eq(users.disabled, false))
-      .orderBy(asc(users.displayName))
+      .where(and(eq(users.disabled, false), page.before ? lt(users.createdAt, new Date(page.before).toISOString()) : undefined))
+      .orderBy(desc(users.createdAt), desc(users.id))
+      .limit(page.limit)
       .all();
   }
 
   async create(mutation: Mutation | null, input: UserCreate): Promise<User> {
     const passwordHash = await hashPassword(input.password, this.ctx.options.passwordLog2N);
     const write = (tx: Parameters<Parameters<ServiceContext['commit']>[1]>[0]) => {
-      if (this.rowByUsername(input.username)) throw problems.conflict(`The username "${input.username}" is taken.`);
+      if (this.rowByUsername(input.username)) throw problems.invalid([{ path: 'username', message: 'is taken' }], `The username "${input.username}" is taken.`);
       const row: UserRow = {
         id: newId(),
         username: input.username,
@@ -118,7 +129,7 @@ export class UsersService {
       if (!before) throw problems.notFound('user');
       const demotesAdmin = before.role === 'admin' && !before.disabled && ((patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true);
       if (demotesAdmin && this.enabledAdminsOtherThan(id) === 0) {
-        throw problems.conflict('This is the last enabled admin account; it cannot be disabled or given another role.');
+        throw problems.conflict('This is the last enabled admin account; it cannot be disabled or given another role.', toUser(before));
       }
       const { password: _password, ...fields } = patch;
       const changed = Object.keys(patch).filter((key) => key === 'password' || fields[key as keyof typeof fields] !== before[key as keyof UserRow]);
