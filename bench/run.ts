@@ -5,6 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { machine, table, type BenchResult, type Row } from './lib/report.ts';
 
 const registry: Record<string, () => Promise<{ default: () => Promise<BenchResult> }>> = {
+  fanout: () => import('./fanout.bench.ts'),
+  latency: () => import('./latency.bench.ts'),
+  throughput: () => import('./throughput.bench.ts'),
+  catchup: () => import('./catchup.bench.ts'),
+  connections: () => import('./connections.bench.ts'),
   export: () => import('./export.bench.ts'),
 };
 

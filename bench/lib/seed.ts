@@ -30,27 +30,38 @@ export async function seedLargeIncident(services: Services, entries: number, act
   const people = await seedPeople(services);
   const [lead, ...members] = people;
   if (!lead) throw new Error('no lead');
-  const incident = services.incidents.create({ actor: actorOf(lead) }, lead, { title: 'Benchmark: heavy rare earth licensing / 重希土類の輸出許可', severity: 'critical', minerals: ['dysprosium', 'terbium'] });
-  for (const m of members) services.incidents.addMember({ actor: actorOf(lead) }, incident.id, m.id);
+  const incident = await services.incidents.create({ actor: actorOf(lead) }, lead, { title: 'Benchmark: heavy rare earth licensing / 重希土類の輸出許可', severity: 'critical', minerals: ['dysprosium', 'terbium'] });
+  for (const m of members) await services.incidents.addMember({ actor: actorOf(lead) }, incident.id, m.id);
   const writers = [lead, ...members];
+  // Changes sent together share a group commit, as concurrent requests would.
+  let inFlight: Promise<unknown>[] = [];
+  const settle = async (force = false) => {
+    if (inFlight.length >= 500 || force) await Promise.all(inFlight.splice(0));
+  };
   for (let i = 0; i < entries; i++) {
     const author = writers[i % writers.length] ?? lead;
     const decision = i % 50 === 0 && author.role === 'lead';
-    services.timeline.post({ actor: actorOf(author) }, author, incident.id, {
-      body: i % 3 === 0 ? `在庫確認の続報 ${i}：ジスプロシウムの出荷は天津港で保留中。` : `Update ${i}: shipment tracking for Dy oxide, licence review ongoing at MOFCOM.`,
-      kind: decision ? 'decision' : 'note',
-    });
+    inFlight.push(
+      services.timeline.post({ actor: actorOf(author) }, author, incident.id, {
+        body: i % 3 === 0 ? `在庫確認の続報 ${i}：ジスプロシウムの出荷は天津港で保留中。` : `Update ${i}: shipment tracking for Dy oxide, licence review ongoing at MOFCOM.`,
+        kind: decision ? 'decision' : 'note',
+      }),
+    );
+    await settle();
   }
-  for (let i = 0; i < actions; i++) {
-    const owner = writers[i % writers.length] ?? lead;
-    const created = services.actions.create({ actor: actorOf(lead) }, incident.id, {
-      title: `Action ${i}: ${i % 2 ? '備蓄の確認' : 'Brief the export-control office'}`,
-      ownerId: owner.id,
-      provision: provisions[i % provisions.length]?.id,
-      priority: (['p1', 'p2', 'p3', 'p4'] as const)[i % 4],
-      dueAt: new Date(Date.UTC(2026, 0, 1 + (i % 300))).toISOString(),
-    });
-    if (i % 3 === 0) services.actions.update({ actor: actorOf(owner) }, created.id, { version: 1, status: 'done' });
-  }
+  await settle(true);
+  const created = await Promise.all(
+    Array.from({ length: actions }, (_, i) =>
+      services.actions.create({ actor: actorOf(lead) }, incident.id, {
+        title: `Action ${i}: ${i % 2 ? '備蓄の確認' : 'Brief the export-control office'}`,
+        ownerId: (writers[i % writers.length] ?? lead).id,
+        provision: provisions[i % provisions.length]?.id,
+        priority: (['p1', 'p2', 'p3', 'p4'] as const)[i % 4],
+        dueAt: new Date(Date.UTC(2026, 0, 1 + (i % 300))).toISOString(),
+      }),
+    ),
+  );
+  inFlight = created.filter((_, i) => i % 3 === 0).map((a) => services.actions.update({ actor: actorOf(lead) }, a.id, { version: 1, status: 'done' }));
+  await settle(true);
   return incident.id;
 }

@@ -28,8 +28,8 @@ export interface ServiceContext {
   idempotency: IdempotencyStore;
   signals: Signals;
   options: ServiceOptions;
-  /** One transaction for a change, its events and its idempotent answer. */
-  commit<T>(mutation: Mutation, work: (tx: Tx) => T): T;
+  /** One transaction for a change, its events and its idempotent answer (group-committed). */
+  commit<T>(mutation: Mutation, work: (tx: Tx) => T): Promise<T>;
   now(): Date;
   /** Runs `work` with the clock set to `at`: the demo scenario records history at its real dates. */
   at<T>(at: Date, work: () => T): T;
@@ -50,7 +50,7 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions) 
     idempotency,
     signals,
     options,
-    commit: (mutation, work) => commit(log, idempotency, mutation, work),
+    commit: (mutation, work) => commit(log, idempotency, mutation, work, fixed !== null),
     now: clock,
     at: (at, work) => {
       fixed = at;

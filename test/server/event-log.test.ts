@@ -54,6 +54,30 @@ describe('event log', () => {
     expect(log().transaction((tx) => append(tx, 'incident:rollback', 'message.posted', actor, { body: 'kept' })).seq).toBe(1);
   });
 
+  it('group-commits changes of one tick: a failing one rolls back alone, the rest commit in order, published after commit', async () => {
+    const published: LodestoneEvent[] = [];
+    const off = log().onPublish((events) => published.push(...events));
+    const stream = 'incident:grouped' as const;
+    const outcomes = await Promise.allSettled([
+      log().enqueue((tx) => append(tx, stream, 'message.posted', actor, { n: 1 }).seq),
+      log().enqueue((tx) => {
+        append(tx, stream, 'message.posted', actor, { n: 2 });
+        throw new Error('refused');
+      }),
+      log().enqueue((tx) => append(tx, stream, 'message.posted', actor, { n: 3 }).seq),
+    ]);
+    // Answers first, events right after: nothing is published before the commit answered.
+    expect(published).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    off();
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([1, 'refused', 2]);
+    const stored = readAll(stream);
+    expect(stored.map((e) => [e.seq, (e.data as { n: number }).n])).toEqual([[1, 1], [2, 3]]);
+    expect(published.map((e) => e.seq)).toEqual([1, 2]);
+    expect(verifyStreamEvents(stored, sha).ok).toBe(true);
+  });
+
   it('keeps seqs contiguous when several processes append to one database at once', async () => {
     const worker = new URL('../helpers/append-worker.ts', import.meta.url).pathname;
     const tsx = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname;
@@ -88,6 +112,25 @@ describe('event log', () => {
       .run();
     const bad = await t.app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: { cookie: t.admin } });
     expect(bad.json()).toMatchObject({ ok: false, firstBadEvent: { stream: 'incident:chain', seq: 2 } });
+  });
+
+  it('finds an event whose served JSON was altered, though its chained columns were not', async () => {
+    const fresh = await buildTestApp();
+    try {
+      fresh.app.lodestone.log.transaction((tx) => append(tx, 'incident:served', 'message.posted', actor, { body: 'original' }));
+      expect(fresh.app.lodestone.log.verify().ok).toBe(true);
+      fresh.app.lodestone.handle.sqlite.prepare("UPDATE events SET json = replace(json, 'original', 'forged') WHERE stream = 'incident:served'").run();
+      expect(fresh.app.lodestone.log.verify()).toMatchObject({ ok: false, firstBadEvent: { stream: 'incident:served', seq: 1 } });
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('serves events appended before the json column exactly as the others', async () => {
+    const event = log().transaction((tx) => append(tx, 'incident:legacy', 'message.posted', actor, { body: 'old 旧', n: 1 }));
+    t.app.lodestone.handle.sqlite.prepare("UPDATE events SET json = NULL WHERE stream = 'incident:legacy'").run();
+    expect(log().read('incident:legacy', 0, 10)).toEqual([event]);
+    expect(JSON.parse(log().readJson('incident:legacy', 0, 10)[0] ?? '')).toEqual(event);
   });
 
   it('finds a deleted event as a gap', async () => {

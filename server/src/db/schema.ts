@@ -74,6 +74,8 @@ export const events = sqliteTable(
     data: text('data').notNull(),
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
+    /** The whole event as the API sends it, serialized once at append: catch-up pages are served without re-encoding. */
+    json: text('json'),
   },
   (t) => [primaryKey({ columns: [t.stream, t.seq] })],
 );

@@ -68,15 +68,15 @@ export async function loadDemoScenario(services: Services): Promise<DemoCast> {
       tlp: d.type === 'policy' ? 'GREEN' : 'AMBER',
       ...(countryOf(d.issuer) ? { originCountry: countryOf(d.issuer) } : {}),
     };
-    const alert = services.context.at(postedAt, () => services.alerts.post(poster.mutation, poster.user, input));
+    const alert = await services.context.at(postedAt, () => services.alerts.post(poster.mutation, poster.user, input));
     const ackers = d.date < '2026-01-01' ? ['meti.member', 'doe.member'] : ['meti.member'];
-    ackers.forEach((username, i) => {
+    for (const [i, username] of ackers.entries()) {
       const acker = as(username);
-      services.context.at(new Date(postedAt.getTime() + (i + 1) * 2 * HOUR), () => services.alerts.acknowledge(acker.mutation, acker.user, alert.id));
-    });
+      await services.context.at(new Date(postedAt.getTime() + (i + 1) * 2 * HOUR), () => services.alerts.acknowledge(acker.mutation, acker.user, alert.id));
+    }
     if (d.type === 'policy' && /suspend/i.test(d.summary)) {
       const lead = as('meti.lead');
-      services.context.at(new Date(postedAt.getTime() + 6 * HOUR), () =>
+      await services.context.at(new Date(postedAt.getTime() + 6 * HOUR), () =>
         services.alerts.dismiss(lead.mutation, lead.user, alert.id, 'Suspension noted; the one-year pause is tracked in the weekly review. No separate incident.'),
       );
     }
@@ -98,7 +98,7 @@ async function loadDemoIncident(services: Services, as: As): Promise<void> {
   const at = (iso: string) => new Date(iso);
   const metiLead = as('meti.lead');
   const doeLead = as('doe.lead');
-  const { incident } = services.context.at(at('2025-04-04T06:00:00Z'), () =>
+  const { incident } = await services.context.at(at('2025-04-04T06:00:00Z'), () =>
     services.alerts.escalate(metiLead.mutation, metiLead.user, april.id, {
       incident: {
         title: 'MOFCOM No. 18: export licensing of seven medium and heavy rare earths',
@@ -113,33 +113,33 @@ async function loadDemoIncident(services: Services, as: As): Promise<void> {
   );
   for (const username of ['doe.member', 'meti.member', 'jogmec.liaison', 'state.liaison']) {
     const who = as(username);
-    services.context.at(at('2025-04-04T06:05:00Z'), () => services.incidents.addMember(metiLead.mutation, incident.id, who.user.id));
+    await services.context.at(at('2025-04-04T06:05:00Z'), () => services.incidents.addMember(metiLead.mutation, incident.id, who.user.id));
   }
-  const say = (iso: string, username: string, body: string, kind: 'note' | 'decision' = 'note') => {
+  const say = async (iso: string, username: string, body: string, kind: 'note' | 'decision' = 'note') => {
     const who = as(username);
-    services.context.at(at(iso), () => services.timeline.post(who.mutation, who.user, incident.id, { body, kind }));
+    await services.context.at(at(iso), () => services.timeline.post(who.mutation, who.user, incident.id, { body, kind }));
   };
-  say('2025-04-04T06:10:00Z', 'jogmec.liaison', 'MOFCOM・税関総署公告2025年第18号：サマリウム、ガドリニウム、テルビウム、ジスプロシウム、ルテチウム、スカンジウム、イットリウム及び関連磁石を輸出許可の対象に。本日施行。');
-  say('2025-04-04T06:40:00Z', 'meti.member', '国内モーターメーカー3社に聞き取り。ジスプロシウム・テルビウムの在庫はおおむね2か月分。');
-  say('2025-04-04T08:00:00Z', 'meti.lead', '日米で重希土類の在庫状況を毎週共有する。\nBoth sides share heavy rare earth inventory status weekly.', 'decision');
-  say('2025-04-04T12:30:00Z', 'doe.member', 'US magnet makers report Dy/Tb inventories of 6–8 weeks; two automotive OEMs are asking for guidance.');
-  say('2025-04-04T13:15:00Z', 'doe.lead', 'DOE is convening an industry call at 11:00 EDT today; METI colleagues welcome to listen in.');
-  say('2025-04-05T14:00:00Z', 'doe.lead', 'Request licence-processing transparency from MOFCOM jointly; State leads the outreach, MOFA in parallel.\nMOFCOMへの許可審査の透明性確保を日米共同で要請する。', 'decision');
-  say('2025-04-07T15:20:00Z', 'state.liaison', 'First licence applications filed by exporters; a review of up to 45 working days is expected.');
-  say('2025-04-15T02:10:00Z', 'meti.member', 'JOGMEC備蓄の放出条件と手続きを確認中。放出可能量は来週報告予定。');
-  say('2025-04-21T03:00:00Z', 'meti.lead', 'JOGMEC備蓄からのジスプロシウム放出の準備を開始する。\nBegin preparing a release of dysprosium from JOGMEC stocks.', 'decision');
+  await say('2025-04-04T06:10:00Z', 'jogmec.liaison', 'MOFCOM・税関総署公告2025年第18号：サマリウム、ガドリニウム、テルビウム、ジスプロシウム、ルテチウム、スカンジウム、イットリウム及び関連磁石を輸出許可の対象に。本日施行。');
+  await say('2025-04-04T06:40:00Z', 'meti.member', '国内モーターメーカー3社に聞き取り。ジスプロシウム・テルビウムの在庫はおおむね2か月分。');
+  await say('2025-04-04T08:00:00Z', 'meti.lead', '日米で重希土類の在庫状況を毎週共有する。\nBoth sides share heavy rare earth inventory status weekly.', 'decision');
+  await say('2025-04-04T12:30:00Z', 'doe.member', 'US magnet makers report Dy/Tb inventories of 6–8 weeks; two automotive OEMs are asking for guidance.');
+  await say('2025-04-04T13:15:00Z', 'doe.lead', 'DOE is convening an industry call at 11:00 EDT today; METI colleagues welcome to listen in.');
+  await say('2025-04-05T14:00:00Z', 'doe.lead', 'Request licence-processing transparency from MOFCOM jointly; State leads the outreach, MOFA in parallel.\nMOFCOMへの許可審査の透明性確保を日米共同で要請する。', 'decision');
+  await say('2025-04-07T15:20:00Z', 'state.liaison', 'First licence applications filed by exporters; a review of up to 45 working days is expected.');
+  await say('2025-04-15T02:10:00Z', 'meti.member', 'JOGMEC備蓄の放出条件と手続きを確認中。放出可能量は来週報告予定。');
+  await say('2025-04-21T03:00:00Z', 'meti.lead', 'JOGMEC備蓄からのジスプロシウム放出の準備を開始する。\nBegin preparing a release of dysprosium from JOGMEC stocks.', 'decision');
   const current = () => services.incidents.get(incident.id);
-  const update = (iso: string, fields: { status?: 'stabilizing'; severity?: 'high' }) => {
+  const update = async (iso: string, fields: { status?: 'stabilizing'; severity?: 'high' }) => {
     const version = current()?.version ?? 1;
-    services.context.at(at(iso), () => services.incidents.update(doeLead.mutation, doeLead.user, incident.id, { version, ...fields }));
+    await services.context.at(at(iso), () => services.incidents.update(doeLead.mutation, doeLead.user, incident.id, { version, ...fields }));
   };
-  say('2025-05-12T13:30:00Z', 'state.liaison', 'MOFCOM has granted the first licences to some exporters; volumes remain well below last year.');
-  update('2025-05-12T14:00:00Z', { status: 'stabilizing', severity: 'high' });
-  loadDemoActions(services, as, incident.id);
+  await say('2025-05-12T13:30:00Z', 'state.liaison', 'MOFCOM has granted the first licences to some exporters; volumes remain well below last year.');
+  await update('2025-05-12T14:00:00Z', { status: 'stabilizing', severity: 'high' });
+  await loadDemoActions(services, as, incident.id);
 }
 
 /** The work the decisions turned into: owned on both sides, most done, one overdue. */
-function loadDemoActions(services: Services, as: As, incidentId: string): void {
+async function loadDemoActions(services: Services, as: As, incidentId: string): Promise<void> {
   const items: {
     at: string;
     by: string;
@@ -162,7 +162,7 @@ function loadDemoActions(services: Services, as: As, incidentId: string): void {
   for (const item of items) {
     const author = as(item.by);
     const owner = as(item.owner);
-    const created = services.context.at(new Date(item.at), () =>
+    const created = await services.context.at(new Date(item.at), () =>
       services.actions.create(author.mutation, incidentId, {
         title: item.title,
         ownerId: owner.user.id,
@@ -174,7 +174,7 @@ function loadDemoActions(services: Services, as: As, incidentId: string): void {
     );
     let version = created.version;
     for (const [when, status] of item.moves ?? []) {
-      version = services.context.at(new Date(when), () => services.actions.update(owner.mutation, created.id, { version, status })).version;
+      version = (await services.context.at(new Date(when), () => services.actions.update(owner.mutation, created.id, { version, status }))).version;
     }
   }
 }

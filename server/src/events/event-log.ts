@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, asc, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import {
   GENESIS_HASH,
   chainInput,
@@ -22,6 +22,12 @@ export interface Tx {
 
 export type Publisher = (events: readonly LodestoneEvent[]) => void;
 
+interface Job {
+  work: (tx: Tx) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 export interface AuditReport {
   ok: boolean;
   streams: number;
@@ -34,6 +40,15 @@ export function sha256Hex(input: string): string {
 }
 
 type EventRow = typeof events.$inferSelect;
+
+const OPEN_PAGE = Buffer.from('{"events":[');
+const COMMA = Buffer.from(',');
+
+/** The API's JSON of an event, written from parts already serialized: `data` is not encoded twice. */
+function eventJson(event: LodestoneEvent, data: string): string {
+  const actor = event.actor === null ? 'null' : JSON.stringify(event.actor);
+  return `{"stream":${JSON.stringify(event.stream)},"seq":${event.seq},"type":${JSON.stringify(event.type)},"at":${JSON.stringify(event.at)},"actor":${actor},"data":${data},"prevHash":"${event.prevHash}","hash":"${event.hash}"}`;
+}
 
 function toEvent(row: EventRow): LodestoneEvent {
   return {
@@ -51,9 +66,13 @@ function toEvent(row: EventRow): LodestoneEvent {
 /** The event log: the only writer of `events` and `streams`, and the only publisher of events. */
 export class EventLog {
   private readonly publishers = new Set<Publisher>();
+  private queue: Job[] = [];
   private readonly headQuery;
-  private readonly readQuery;
   private readonly readBackQuery;
+  private readonly readJsonQuery;
+  private readonly readBytesQuery;
+  private readonly insertEvent;
+  private readonly moveHead;
 
   constructor(
     private readonly handle: DatabaseHandle,
@@ -65,12 +84,37 @@ export class EventLog {
       .from(streams)
       .where(eq(streams.name, sql.placeholder('stream')))
       .prepare();
-    this.readQuery = db
-      .select()
-      .from(events)
-      .where(and(eq(events.stream, sql.placeholder('stream')), gt(events.seq, sql.placeholder('after'))))
-      .orderBy(asc(events.seq))
-      .limit(sql.placeholder('limit'))
+    this.insertEvent = db
+      .insert(events)
+      .values({
+        stream: sql.placeholder('stream'),
+        seq: sql.placeholder('seq'),
+        type: sql.placeholder('type'),
+        at: sql.placeholder('at'),
+        actorId: sql.placeholder('actorId'),
+        actor: sql.placeholder('actor'),
+        data: sql.placeholder('data'),
+        prevHash: sql.placeholder('prevHash'),
+        hash: sql.placeholder('hash'),
+        json: sql.placeholder('json'),
+      })
+      .prepare();
+    // The hot path of catch-up reads one text column; rows from before that column are rebuilt.
+    this.readJsonQuery = handle.sqlite
+      .prepare(
+        "SELECT coalesce(json, json_object('stream', stream, 'seq', seq, 'type', type, 'at', at, 'actor', json(actor), 'data', json(data), 'prevHash', prev_hash, 'hash', hash)) FROM events WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?",
+      )
+      .pluck();
+    // The same as UTF-8 bytes: a page goes to the socket without decoding and re-encoding it.
+    this.readBytesQuery = handle.sqlite
+      .prepare(
+        "SELECT CAST(coalesce(json, json_object('stream', stream, 'seq', seq, 'type', type, 'at', at, 'actor', json(actor), 'data', json(data), 'prevHash', prev_hash, 'hash', hash)) AS BLOB) FROM events WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?",
+      )
+      .pluck();
+    this.moveHead = db
+      .insert(streams)
+      .values({ name: sql.placeholder('stream'), headSeq: sql.placeholder('seq'), headHash: sql.placeholder('hash') })
+      .onConflictDoUpdate({ target: streams.name, set: { headSeq: sql`excluded.head_seq`, headHash: sql`excluded.head_hash` } })
       .prepare();
     this.readBackQuery = db
       .select()
@@ -92,6 +136,55 @@ export class EventLog {
     const result = sqlite.transaction(() => work(tx)).immediate();
     if (tx.pending.length > 0) this.publish(tx.pending);
     return result;
+  }
+
+  /**
+   * Group commit: changes that arrive in the same tick run in one IMMEDIATE transaction, each
+   * in its own savepoint (a change that throws rolls back alone and rejects alone), and share
+   * one COMMIT, one fsync. Every promise resolves only after that COMMIT; events are published
+   * in order after it. With synchronous=FULL the fsync is most of a change's cost.
+   */
+  enqueue<T>(work: (tx: Tx) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.queue.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    const { sqlite, db } = this.handle;
+    const at = this.clock().toISOString();
+    const outcomes: { tx: Tx; ok: boolean; value: unknown }[] = [];
+    const one = sqlite.transaction((tx: Tx, job: Job) => job.work(tx));
+    try {
+      sqlite
+        .transaction(() => {
+          for (const job of batch) {
+            const tx: Tx = { db, at, pending: [], log: this };
+            try {
+              outcomes.push({ tx, ok: true, value: one(tx, job) }); // nested: a SAVEPOINT of its own
+            } catch (error) {
+              outcomes.push({ tx, ok: false, value: error });
+            }
+          }
+        })
+        .immediate();
+    } catch (error) {
+      for (const job of batch) job.reject(error);
+      return;
+    }
+    const committed = outcomes.flatMap((o) => (o.ok ? o.tx.pending : []));
+    // The answers go out first (they wait only for the COMMIT), the events right after them, in
+    // order: the next flush is queued behind this publication.
+    if (committed.length > 0) setImmediate(() => this.publish(committed));
+    batch.forEach((job, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) job.resolve(outcome.value);
+      else job.reject(outcome?.value);
+    });
   }
 
   /** Subscribes to committed events; returns the function that unsubscribes. */
@@ -120,7 +213,24 @@ export class EventLog {
 
   /** Events of a stream with seq > after, ascending, at most `limit`. */
   read(stream: StreamName, after: number, limit: number): LodestoneEvent[] {
-    return this.readQuery.all({ stream, after, limit }).map(toEvent);
+    return this.readJson(stream, after, limit).map((text) => JSON.parse(text) as LodestoneEvent);
+  }
+
+  /** The same events as the API's JSON text. */
+  readJson(stream: StreamName, after: number, limit: number): string[] {
+    return this.readJsonQuery.all(stream, after, limit) as string[];
+  }
+
+  /** A page of GET /events, `{"events":[…],"head":N}`, as UTF-8 bytes assembled from the stored JSON. */
+  pageBytes(stream: StreamName, after: number, limit: number): Buffer {
+    const rows = this.readBytesQuery.all(stream, after, limit) as Buffer[];
+    const parts: Buffer[] = [OPEN_PAGE];
+    rows.forEach((row, i) => {
+      if (i > 0) parts.push(COMMA);
+      parts.push(row);
+    });
+    parts.push(Buffer.from(`],"head":${this.head(stream)}}`));
+    return Buffer.concat(parts);
   }
 
   /** Re-computes every stream's chain from the stored rows and names the first event that fails. */
@@ -131,7 +241,7 @@ export class EventLog {
       .pluck()
       .all() as string[];
     const rows = sqlite.prepare(
-      'SELECT stream, seq, type, at, actor_id AS actorId, actor, data, prev_hash AS prevHash, hash FROM events WHERE stream = ? ORDER BY seq',
+      'SELECT stream, seq, type, at, actor_id AS actorId, actor, data, prev_hash AS prevHash, hash, json FROM events WHERE stream = ? ORDER BY seq',
     );
     let count = 0;
     for (const name of names) {
@@ -147,7 +257,9 @@ export class EventLog {
           return bad();
         }
         const actorMatches = (event.actor?.id ?? null) === row.actorId;
-        if (row.seq !== expected || row.prevHash !== prevHash || !actorMatches || sha256Hex(chainInput(event)) !== row.hash) {
+        // What clients are sent (the json column) must be exactly the chained event.
+        const sentMatches = row.json === null || row.json === eventJson(event, row.data);
+        if (row.seq !== expected || row.prevHash !== prevHash || !actorMatches || !sentMatches || sha256Hex(chainInput(event)) !== row.hash) {
           return bad();
         }
         prevHash = row.hash;
@@ -161,27 +273,21 @@ export class EventLog {
     return { ok: true, streams: names.length, events: count };
   }
 
-  /** @internal used by append() */
-  writeEvent(tx: Tx, event: LodestoneEvent): void {
-    tx.db
-      .insert(events)
-      .values({
-        stream: event.stream,
-        seq: event.seq,
-        type: event.type,
-        at: event.at,
-        actorId: event.actor?.id ?? null,
-        actor: event.actor === null ? null : JSON.stringify(event.actor),
-        data: JSON.stringify(event.data),
-        prevHash: event.prevHash,
-        hash: event.hash,
-      })
-      .run();
-    tx.db
-      .insert(streams)
-      .values({ name: event.stream, headSeq: event.seq, headHash: event.hash })
-      .onConflictDoUpdate({ target: streams.name, set: { headSeq: event.seq, headHash: event.hash } })
-      .run();
+  /** @internal used by append(), inside the caller's transaction (the same connection). */
+  writeEvent(event: LodestoneEvent, data: string): void {
+    this.insertEvent.run({
+      json: eventJson(event, data),
+      stream: event.stream,
+      seq: event.seq,
+      type: event.type,
+      at: event.at,
+      actorId: event.actor?.id ?? null,
+      actor: event.actor === null ? null : JSON.stringify(event.actor),
+      data,
+      prevHash: event.prevHash,
+      hash: event.hash,
+    });
+    this.moveHead.run({ stream: event.stream, seq: event.seq, hash: event.hash });
   }
 }
 
@@ -192,10 +298,11 @@ export class EventLog {
 export function append<D>(tx: Tx, stream: StreamName, type: EventType, actor: Actor | null, data: D): LodestoneEvent<D> {
   const head = tx.log.headOf(stream);
   // Round-trip through JSON so the hash covers exactly what is stored and later re-read.
-  const stored = JSON.parse(JSON.stringify(data)) as D;
+  const text = JSON.stringify(data);
+  const stored = JSON.parse(text) as D;
   const partial = { stream, seq: head.seq + 1, type, at: tx.at, actor, data: stored, prevHash: head.hash };
   const event: LodestoneEvent<D> = { ...partial, hash: sha256Hex(chainInput(partial)) };
-  tx.log.writeEvent(tx, event);
+  tx.log.writeEvent(event, text);
   tx.pending.push(event);
   return event;
 }

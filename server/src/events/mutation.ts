@@ -11,10 +11,11 @@ export interface Mutation {
 
 /**
  * Runs a change as one transaction with its events and, when the request carried an
- * Idempotency-Key, the answer to replay: a crash can never apply a retry twice.
+ * Idempotency-Key, the answer to replay: a crash can never apply a retry twice. The change
+ * joins the group commit of its tick; `now` runs it at once (the demo scenario sets the clock).
  */
-export function commit<T>(log: EventLog, store: IdempotencyStore, mutation: Mutation, work: (tx: Tx) => T): T {
-  return log.transaction((tx) => {
+export function commit<T>(log: EventLog, store: IdempotencyStore, mutation: Mutation, work: (tx: Tx) => T, now = false): Promise<T> {
+  const change = (tx: Tx) => {
     const scope = mutation.idempotency;
     if (scope) {
       // A concurrent request with the same key may have committed since the pre-check.
@@ -27,5 +28,11 @@ export function commit<T>(log: EventLog, store: IdempotencyStore, mutation: Muta
     const result = work(tx);
     if (scope) store.save(tx, scope, scope.status, JSON.stringify(result));
     return result;
-  });
+  };
+  if (!now) return log.enqueue(change);
+  try {
+    return Promise.resolve(log.transaction(change));
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
 }

@@ -59,7 +59,7 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
       const { user, member } = access(request, id);
       if (!may.contribute(user, member)) throw problems.forbidden('Only members of this incident and leads create action items.');
       const input = parse(ActionCreate, request.body);
-      return reply.code(201).send(actions.create(mutationOf(request, 201), id, input));
+      return reply.code(201).send(await actions.create(mutationOf(request, 201), id, input));
     },
   );
 

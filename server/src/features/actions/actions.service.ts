@@ -80,7 +80,7 @@ export class ActionsService {
     append(tx, incidentStream(action.incidentId), type, mutation.actor, { ...action, ...extra });
   }
 
-  create(mutation: Mutation, incidentId: string, input: ActionCreate): Action {
+  create(mutation: Mutation, incidentId: string, input: ActionCreate): Promise<Action> {
     return this.ctx.commit(mutation, (tx) => {
       const incident = this.incidents.get(incidentId);
       if (!incident) throw problems.notFound('incident');
@@ -114,7 +114,7 @@ export class ActionsService {
   }
 
   /** Applies a PATCH based on `version`; stale is 409 with the current item (and who last changed it). */
-  update(mutation: Mutation, id: string, patch: ActionPatch): Action {
+  update(mutation: Mutation, id: string, patch: ActionPatch): Promise<Action> {
     return this.ctx.commit(mutation, (tx) => {
       const before = this.get(id);
       if (!before) throw problems.notFound('action');

@@ -51,7 +51,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const user = requireAllowed(request, may.postAlert, 'Staff and administrators do not post alerts.');
       const input = parse(AlertCreate, request.body);
-      return reply.code(201).send(alerts.post(mutationOf(request, 201), user, input));
+      return reply.code(201).send(await alerts.post(mutationOf(request, 201), user, input));
     },
   );
 

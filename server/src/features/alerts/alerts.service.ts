@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Alert, AlertCreate, AlertEscalate, AlertsQuery, Incident } from '@lodestone/shared';
 import { incidentStream } from '@lodestone/shared';
 import { alertAcknowledgements, alerts } from '../../db/schema.ts';
@@ -49,6 +49,7 @@ function likePattern(q: string): string {
 export class AlertsService {
   private readonly byIdQuery;
   private readonly acksQuery;
+  private readonly insertAlert;
   constructor(
     private readonly ctx: ServiceContext,
     /** Escalation opens incidents; the incidents feature owns that (bound late: each needs the other). */
@@ -57,6 +58,11 @@ export class AlertsService {
     const db = ctx.handle.db;
     this.byIdQuery = db.select().from(alerts).where(eq(alerts.id, sql.placeholder('id'))).prepare();
     this.acksQuery = db.select().from(alertAcknowledgements).where(eq(alertAcknowledgements.alertId, sql.placeholder('id'))).prepare();
+    const placeholders = Object.fromEntries(Object.keys(getTableColumns(alerts)).map((c) => [c, sql.placeholder(c)]));
+    this.insertAlert = db
+      .insert(alerts)
+      .values(placeholders as Record<keyof AlertRow, ReturnType<typeof sql.placeholder>>)
+      .prepare();
   }
 
   get(id: string): Alert | undefined {
@@ -102,7 +108,7 @@ export class AlertsService {
     return this.withAcks(this.ctx.handle.db.select().from(alerts).where(eq(alerts.incidentId, incidentId)).orderBy(desc(alerts.postedAt)).all());
   }
 
-  post(mutation: Mutation, poster: AuthUser, input: AlertCreate): Alert {
+  post(mutation: Mutation, poster: AuthUser, input: AlertCreate): Promise<Alert> {
     return this.ctx.commit(mutation, (tx) => {
       const row: AlertRow = {
         id: newId(),
@@ -127,7 +133,7 @@ export class AlertsService {
         dismissedByName: null,
         dismissedAt: null,
       };
-      tx.db.insert(alerts).values(row).run();
+      this.insertAlert.run(row);
       const alert = toAlert(row, []);
       append(tx, 'alerts', 'alert.posted', mutation.actor, alert);
       return alert;
@@ -141,7 +147,7 @@ export class AlertsService {
   }
 
   /** One acknowledgement per user: a second one changes nothing and emits nothing. */
-  acknowledge(mutation: Mutation, user: AuthUser, id: string): Alert {
+  acknowledge(mutation: Mutation, user: AuthUser, id: string): Promise<Alert> {
     return this.ctx.commit(mutation, (tx) => {
       const row = this.rowOrThrow(tx, id);
       if (row.status === 'dismissed') throw problems.conflict('This alert was dismissed; it can no longer be acknowledged.', toAlert(row, this.acksQuery.all({ id })));
@@ -176,7 +182,7 @@ export class AlertsService {
   }
 
   /** Into a new incident prefilled from the alert, or into an existing open one. */
-  escalate(mutation: Mutation, lead: AuthUser, id: string, input: AlertEscalate): { alert: Alert; incident: Incident } {
+  escalate(mutation: Mutation, lead: AuthUser, id: string, input: AlertEscalate): Promise<{ alert: Alert; incident: Incident }> {
     return this.ctx.commit(mutation, (tx) => {
       const row = this.rowOrThrow(tx, id);
       let incident: Incident;
@@ -202,7 +208,7 @@ export class AlertsService {
     });
   }
 
-  dismiss(mutation: Mutation, lead: AuthUser, id: string, reason: string): Alert {
+  dismiss(mutation: Mutation, lead: AuthUser, id: string, reason: string): Promise<Alert> {
     return this.ctx.commit(mutation, (tx) => {
       const row = this.rowOrThrow(tx, id);
       const current = () => toAlert(row, this.acksQuery.all({ id }));

@@ -72,7 +72,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const user = requireAllowed(request, may.createIncident, 'Only leads open incidents.');
       const input = parse(IncidentCreate, request.body);
-      return reply.code(201).send(incidents.create(mutationOf(request, 201), user, input));
+      return reply.code(201).send(await incidents.create(mutationOf(request, 201), user, input));
     },
   );
 
@@ -123,7 +123,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       requireAllowed(request, may.manageMembers, 'Only leads manage members.');
       const id = pathId(request.params, 'incident');
       const userId = pathId(request.params, 'user', 'userId');
-      incidents.addMember(mutationOf(request), id, userId);
+      await incidents.addMember(mutationOf(request), id, userId);
       return reply.code(204).send();
     },
   );
@@ -135,7 +135,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       requireAllowed(request, may.manageMembers, 'Only leads manage members.');
       const id = pathId(request.params, 'incident');
       const userId = pathId(request.params, 'user', 'userId');
-      incidents.removeMember(mutationOf(request), id, userId);
+      await incidents.removeMember(mutationOf(request), id, userId);
       return reply.code(204).send();
     },
   );
@@ -159,7 +159,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       if (wantsDecision && !may.decide(user, coLead)) throw problems.forbidden('Decisions are recorded by leads and by the co-leads of this incident.');
       if (!wantsDecision && !may.contribute(user, member)) throw problems.forbidden('Only members of this incident and leads post to it.');
       const input = parse(MessageCreate, request.body);
-      return reply.code(201).send(timeline.post(mutationOf(request, 201), user, id, input));
+      return reply.code(201).send(await timeline.post(mutationOf(request, 201), user, id, input));
     },
   );
 

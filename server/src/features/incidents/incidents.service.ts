@@ -210,8 +210,8 @@ export class IncidentsService {
    * Applies a PATCH based on `version`: a stale version is refused with 409 and the current
    * incident. Leads change anything; a co-lead (member) the fields of CO_LEAD_FIELDS.
    */
-  update(mutation: Mutation, editor: AuthUser, id: string, patch: IncidentPatch): Incident {
-    const result = this.ctx.commit(mutation, (tx) => {
+  async update(mutation: Mutation, editor: AuthUser, id: string, patch: IncidentPatch): Promise<Incident> {
+    const result = await this.ctx.commit(mutation, (tx) => {
       const row = this.row(id);
       if (!row) throw problems.notFound('incident');
       const before = toIncident(row);
@@ -279,8 +279,8 @@ export class IncidentsService {
   }
 
   /** Adds a member (leads); adding one twice changes nothing. */
-  addMember(mutation: Mutation, incidentId: string, userId: string): void {
-    this.ctx.commit(mutation, (tx) => {
+  async addMember(mutation: Mutation, incidentId: string, userId: string): Promise<void> {
+    await this.ctx.commit(mutation, (tx) => {
       const incident = this.get(incidentId);
       if (!incident) throw problems.notFound('incident');
       const user = tx.db.select().from(users).where(eq(users.id, userId)).get();
@@ -292,8 +292,8 @@ export class IncidentsService {
   }
 
   /** Removes a member (leads); a co-lead must be replaced first. Their sockets stop receiving the room. */
-  removeMember(mutation: Mutation, incidentId: string, userId: string): void {
-    const removed = this.ctx.commit(mutation, (tx) => {
+  async removeMember(mutation: Mutation, incidentId: string, userId: string): Promise<void> {
+    const removed = await this.ctx.commit(mutation, (tx) => {
       const row = this.row(incidentId);
       if (!row) throw problems.notFound('incident');
       if (row.usLeadId === userId || row.jpLeadId === userId) throw problems.conflict('This member is a co-lead; name another co-lead first.', toIncident(row));
@@ -306,7 +306,7 @@ export class IncidentsService {
     if (removed) this.ctx.signals.emit('access-changed', { userId });
   }
 
-  create(mutation: Mutation, creator: AuthUser, input: IncidentCreate): IncidentDetail {
+  create(mutation: Mutation, creator: AuthUser, input: IncidentCreate): Promise<IncidentDetail> {
     return this.ctx.commit(mutation, (tx) => {
       const created = this.createInTx(tx, mutation, creator, input);
       return this.detail(created.id) ?? { ...created, members: [], alerts: [] };

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { incidentStream, may, type LodestoneEvent, type Message, type MessageCreate } from '@lodestone/shared';
 import { messages } from '../../db/schema.ts';
 import { append } from '../../events/event-log.ts';
@@ -25,12 +25,20 @@ function toMessage(row: MessageRow): Message {
 
 /** An incident's timeline: notes by members, decisions by leads and co-leads, and every event of its stream. */
 export class TimelineService {
+  private readonly insertMessage;
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly incidents: IncidentsService,
-  ) {}
+  ) {
+    const p = (name: string) => sql.placeholder(name);
+    this.insertMessage = ctx.handle.db
+      .insert(messages)
+      .values({ id: p('id'), incidentId: p('incidentId'), kind: p('kind'), body: p('body'), authorId: p('authorId'), authorName: p('authorName'), authorAgency: p('authorAgency'), authorSide: p('authorSide'), seq: p('seq'), at: p('at') })
+      .prepare();
+  }
 
-  post(mutation: Mutation, author: AuthUser, incidentId: string, input: MessageCreate): Message {
+  post(mutation: Mutation, author: AuthUser, incidentId: string, input: MessageCreate): Promise<Message> {
     return this.ctx.commit(mutation, (tx) => {
       const incident = this.incidents.get(incidentId);
       if (!incident) throw problems.notFound('incident');
@@ -46,21 +54,18 @@ export class TimelineService {
       // Inside this IMMEDIATE transaction the next seq is ours: the entry names its own place in the stream.
       const message: Message = { id, incidentId, kind, body: input.body, author: mutation.actor, at: tx.at, seq: this.ctx.log.head(stream) + 1 };
       append(tx, stream, kind === 'decision' ? 'decision.recorded' : 'message.posted', mutation.actor, message);
-      tx.db
-        .insert(messages)
-        .values({
-          id,
-          incidentId,
-          kind,
-          body: input.body,
-          authorId: author.id,
-          authorName: mutation.actor.displayName,
-          authorAgency: mutation.actor.agency,
-          authorSide: mutation.actor.side,
-          seq: message.seq,
-          at: tx.at,
-        })
-        .run();
+      this.insertMessage.run({
+        id,
+        incidentId,
+        kind,
+        body: input.body,
+        authorId: author.id,
+        authorName: mutation.actor.displayName,
+        authorAgency: mutation.actor.agency,
+        authorSide: mutation.actor.side,
+        seq: message.seq,
+        at: tx.at,
+      });
       return message;
     });
   }

@@ -17,7 +17,7 @@ export async function tokensRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const user = requireUser(request);
       const { name } = parse(TokenCreate, request.body);
-      return reply.code(201).send(tokens.create(mutationOf(request, 201), user, name));
+      return reply.code(201).send(await tokens.create(mutationOf(request, 201), user, name));
     },
   );
 
@@ -33,7 +33,7 @@ export async function tokensRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const user = requireUser(request);
       const id = pathId(request.params, 'token');
-      tokens.revoke(mutationOf(request), user, id);
+      await tokens.revoke(mutationOf(request), user, id);
       return reply.code(204).send();
     },
   );

@@ -49,7 +49,7 @@ export class TokensService {
       .prepare();
   }
 
-  create(mutation: Mutation, owner: AuthUser, name: string): CreatedApiToken {
+  create(mutation: Mutation, owner: AuthUser, name: string): Promise<CreatedApiToken> {
     return this.ctx.commit(mutation, (tx) => {
       const secret = `lsk_${randomBytes(32).toString('base64url')}`;
       const row: TokenRow = {
@@ -80,8 +80,8 @@ export class TokensService {
   }
 
   /** Revokes a token: its owner or an admin may. Revoking twice is harmless. */
-  revoke(mutation: Mutation, requester: AuthUser, tokenId: string): void {
-    const revoked = this.ctx.commit(mutation, (tx) => {
+  async revoke(mutation: Mutation, requester: AuthUser, tokenId: string): Promise<void> {
+    const revoked = await this.ctx.commit(mutation, (tx) => {
       const row = tx.db.select().from(apiTokens).where(eq(apiTokens.id, tokenId)).get();
       if (!row) throw problems.notFound('token');
       if (row.userId !== requester.id && !may.manageUsers(requester)) {

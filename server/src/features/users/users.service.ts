@@ -124,7 +124,7 @@ export class UsersService {
 
   async update(mutation: Mutation, id: string, patch: UserUpdate): Promise<User> {
     const passwordHash = patch.password === undefined ? undefined : await hashPassword(patch.password, this.ctx.options.passwordLog2N);
-    const result = this.ctx.commit(mutation, (tx) => {
+    const result = await this.ctx.commit(mutation, (tx) => {
       const before = this.row(id);
       if (!before) throw problems.notFound('user');
       const demotesAdmin = before.role === 'admin' && !before.disabled && ((patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true);
@@ -147,7 +147,7 @@ export class UsersService {
   }
 
   /** What a user changes of their own account: name, language, time zone. */
-  updateProfile(mutation: Mutation, userId: string, patch: ProfileUpdate): User {
+  updateProfile(mutation: Mutation, userId: string, patch: ProfileUpdate): Promise<User> {
     return this.ctx.commit(mutation, (tx) => {
       const before = this.row(userId);
       if (!before) throw problems.notFound('user');
@@ -169,7 +169,7 @@ export class UsersService {
       throw problems.invalid([{ path: 'currentPassword', message: 'is not your current password' }], 'The current password is wrong.');
     }
     const passwordHash = await hashPassword(next, this.ctx.options.passwordLog2N);
-    const user = this.ctx.commit(mutation, (tx) => {
+    const user = await this.ctx.commit(mutation, (tx) => {
       const after: UserRow = { ...before, passwordHash, updatedAt: tx.at };
       tx.db.update(users).set({ passwordHash, updatedAt: tx.at }).where(eq(users.id, userId)).run();
       const view = toUser(after);

@@ -1,0 +1,41 @@
+import { fmt, median, type BenchResult, type Row } from './lib/report.ts';
+import { runLoad, startServer } from './lib/servers.ts';
+
+const PLAN = [
+  { missed: 1000, repeat: 30 },
+  { missed: 10000, repeat: 6 },
+];
+
+/**
+ * Re-subscribe after 1,000 and after 10,000 missed events (the ack's 500, then GET /events
+ * pages of 1,000), by one client already connected. Server time is the CPU the server process
+ * spends on the repetitions (from /proc), per 1,000 events; the client's time is given beside it.
+ */
+export default async function catchupBench(): Promise<BenchResult> {
+  const server = await startServer('lodestone', ['--entries', '10500']);
+  try {
+    const rows: Row[] = [];
+    const details: Record<string, unknown> = {};
+    for (const { missed, repeat } of PLAN) {
+      let before = 0;
+      const { results } = await runLoad<{ results: Record<string, number[]> }>(
+        { type: 'catchup', target: { kind: 'lodestone', url: server.url, incidentId: server.info.incidentId }, missed: [missed], repeat },
+        () => (before = server.cpuMs()),
+      );
+      const cpu = server.cpuMs() - before;
+      const per1000 = cpu / repeat / (missed / 1000);
+      const client = median(results[missed] ?? []);
+      details[missed] = { serverCpuMs: cpu, repeat, clientMs: results[missed] };
+      rows.push({
+        benchmark: 'catch-up',
+        measure: `${missed.toLocaleString('en')} missed: server CPU per 1,000 events · client total`,
+        lodestone: `${fmt(per1000, 2)} ms per 1,000 · ${fmt(client, 1)} ms`,
+        target: '≤ 5 ms per 1,000',
+        met: per1000 <= 5,
+      });
+    }
+    return { name: 'catchup', rows, details };
+  } finally {
+    await server.stop();
+  }
+}

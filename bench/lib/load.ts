@@ -1,0 +1,187 @@
+// The load generator, in its own process (never in the server's): connects Socket.IO clients,
+// sends HTTP mutations, and measures what a client sees. Prints one JSON line of results.
+//   tsx bench/lib/load.ts '<job JSON>'
+import { io, type Socket } from 'socket.io-client';
+
+interface Target {
+  kind: 'lodestone' | 'baseline';
+  url: string;
+  incidentId?: string;
+}
+type Job =
+  | { type: 'fanout'; target: Target; clients: number; rate: number; count: number }
+  | { type: 'latency'; target: Target; clients: number; rate: number; seconds: number }
+  | { type: 'throughput'; target: Target; clients: number; concurrency: number; seconds: number }
+  | { type: 'connections'; target: Target; clients: number; holdMs: number }
+  | { type: 'catchup'; target: Target; missed: number[]; repeat: number };
+
+const job = JSON.parse(process.argv[2] ?? '{}') as Job;
+const { target } = job;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function signIn(username: string): Promise<string> {
+  const res = await fetch(`${target.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'bench-password' }) });
+  const cookie = res.headers.get('set-cookie')?.split(';')[0];
+  if (!res.ok || !cookie) throw new Error(`sign-in failed: ${res.status}`);
+  return cookie;
+}
+
+const cookies = target.kind === 'lodestone' ? { reader: await signIn('bench0'), writer: await signIn('bench1') } : { reader: '', writer: '' };
+const stream = (kind: 'alerts' | 'room') => (target.kind === 'lodestone' ? (kind === 'alerts' ? 'alerts' : `incident:${target.incidentId}`) : kind);
+
+/** One mutation as each system takes it: an alert or a note. */
+function post(kind: 'alerts' | 'room', title: string): Promise<Response> {
+  // Both systems get the same request body; each answers and broadcasts its own event.
+  const body = JSON.stringify(kind === 'alerts' ? { mineral: 'gallium', type: 'price_spike', severity: 'moderate', title, body: 'benchmark' } : { body: title });
+  if (target.kind === 'baseline') {
+    return fetch(`${target.url}/streams/${kind}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  }
+  const url = kind === 'alerts' ? `${target.url}/api/v1/alerts` : `${target.url}/api/v1/incidents/${target.incidentId}/messages`;
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookies.writer }, body });
+}
+
+/** N subscribed clients; `onEvent` sees every event each one receives. */
+async function subscribers(n: number, kind: 'alerts' | 'room', onEvent?: (client: number, event: { data: Record<string, unknown> }) => void): Promise<Socket[]> {
+  const sockets: Socket[] = [];
+  const connectOne = (i: number) =>
+    new Promise<Socket>((resolve, reject) => {
+      const socket = io(target.url, { path: '/socket.io', transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: cookies.reader ? { cookie: cookies.reader } : {} });
+      socket.once('connect_error', reject);
+      socket.once('connect', () => {
+        socket.emit('subscribe', { stream: stream(kind) }, (ack: { ok: boolean }) => (ack.ok ? resolve(socket) : reject(new Error('subscribe refused'))));
+      });
+      if (onEvent) socket.on('event', (e: { data: Record<string, unknown> }) => onEvent(i, e));
+    });
+  for (let i = 0; i < n; i += 50) sockets.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, k) => connectOne(i + k)))));
+  return sockets;
+}
+
+const titleOf = (e: { data: Record<string, unknown> }) => String(e.data.title ?? e.data.body ?? '');
+
+async function fanout(j: Extract<Job, { type: 'fanout' }>) {
+  const sent = new Map<string, { t0: number; seen: number; last: number }>();
+  const sockets = await subscribers(j.clients, 'alerts', (_client, e) => {
+    const entry = sent.get(titleOf(e));
+    if (!entry) return;
+    entry.seen++;
+    entry.last = performance.now();
+  });
+  await sleep(300);
+  const interval = 1000 / j.rate;
+  const start = performance.now();
+  const posts: Promise<unknown>[] = [];
+  for (let i = 0; i < j.count; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    const title = `fanout-${i}`;
+    sent.set(title, { t0: performance.now(), seen: 0, last: 0 });
+    posts.push(post('alerts', title).then((r) => r.arrayBuffer()));
+  }
+  await Promise.all(posts);
+  const deadline = performance.now() + 10_000;
+  while ([...sent.values()].some((s) => s.seen < j.clients) && performance.now() < deadline) await sleep(20);
+  sockets.forEach((s) => s.close());
+  const complete = [...sent.values()].filter((s) => s.seen >= j.clients);
+  return { latencies: complete.map((s) => s.last - s.t0), incomplete: sent.size - complete.length };
+}
+
+async function latency(j: Extract<Job, { type: 'latency' }>) {
+  const sockets = await subscribers(j.clients, 'room', () => undefined);
+  await sleep(300);
+  const times: number[] = [];
+  let errors = 0;
+  const start = performance.now();
+  const total = Math.round(j.rate * j.seconds);
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / j.rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const t0 = performance.now();
+    pending.push(
+      post('room', `note ${i}`).then(async (r) => {
+        await r.arrayBuffer();
+        if (r.status >= 300) errors++;
+        times.push(performance.now() - t0);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  const achieved = total / ((performance.now() - start) / 1000);
+  sockets.forEach((s) => s.close());
+  return { times, errors, achievedRate: achieved };
+}
+
+async function throughput(j: Extract<Job, { type: 'throughput' }>) {
+  const sockets = await subscribers(j.clients, 'room', () => undefined);
+  await sleep(300);
+  let done = 0;
+  let errors = 0;
+  const end = performance.now() + j.seconds * 1000;
+  const worker = async (w: number) => {
+    let i = 0;
+    while (performance.now() < end) {
+      const r = await post('room', `w${w}-${i++}`);
+      await r.arrayBuffer();
+      if (r.status >= 300) errors++;
+      else done++;
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: j.concurrency }, (_, w) => worker(w)));
+  const seconds = (performance.now() - start) / 1000;
+  sockets.forEach((s) => s.close());
+  return { perSecond: done / seconds, done, errors };
+}
+
+async function connections(j: Extract<Job, { type: 'connections' }>) {
+  const start = performance.now();
+  const sockets = await subscribers(j.clients, 'room');
+  const connectMs = performance.now() - start;
+  await sleep(j.holdMs);
+  sockets.forEach((s) => s.close());
+  return { connectMs, clients: sockets.length };
+}
+
+/**
+ * One connected client re-subscribes, again and again, from `missed` events back: the ack's
+ * 500, then GET /events pages of 1,000. Returns the client's time per catch-up.
+ */
+async function catchup(j: Extract<Job, { type: 'catchup' }>) {
+  const results: Record<string, number[]> = {};
+  const s = stream('room');
+  const socket = io(target.url, { path: '/socket.io', transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { cookie: cookies.reader } });
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  const head = ((await socket.emitWithAck('subscribe', { stream: s })) as { head: number }).head;
+  socket.emit('unsubscribe', { stream: s });
+  // The orchestrator reads the server's CPU time around the repetitions: tell it they start.
+  process.stdout.write('ready\n');
+  await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
+  for (const missed of j.missed) {
+    results[missed] = [];
+    for (let r = 0; r < j.repeat; r++) {
+      const from = head - missed;
+      const t0 = performance.now();
+      const ack = (await socket.emitWithAck('subscribe', { stream: s, after: from })) as { events: { seq: number }[]; head: number };
+      let got = ack.events.length;
+      let last = ack.events.at(-1)?.seq ?? from;
+      while (last < ack.head) {
+        const res = await fetch(`${target.url}/api/v1/events?stream=${encodeURIComponent(s)}&after=${last}&limit=1000`, { headers: { cookie: cookies.reader } });
+        const page = (await res.json()) as { events: { seq: number }[] };
+        got += page.events.length;
+        last = page.events.at(-1)?.seq ?? ack.head;
+      }
+      results[missed].push(performance.now() - t0);
+      if (got !== missed) throw new Error(`caught up ${got} of ${missed}`);
+      socket.emit('unsubscribe', { stream: s });
+    }
+  }
+  socket.close();
+  return { results };
+}
+
+const run = { fanout, latency, throughput, connections, catchup }[job.type] as (j: Job) => Promise<unknown>;
+const result = await run(job);
+process.stdout.write(`${JSON.stringify(result)}\n`);
+process.exit(0);

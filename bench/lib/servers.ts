@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+export interface RunningServer {
+  kind: 'lodestone' | 'baseline';
+  url: string;
+  pid: number;
+  info: Record<string, unknown>;
+  /** Resident memory of the server process now (MB). */
+  rssMb(): number;
+  /** CPU time the server process has used so far (user + system, ms; 10 ms resolution). */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts a server in its own process on 127.0.0.1 with a fresh database; resolves when it listens. */
+export async function startServer(kind: 'lodestone' | 'baseline', extra: string[] = []): Promise<RunningServer> {
+  const dir = mkdtempSync(join(tmpdir(), `lodestone-bench-${kind}-`));
+  const script = fileURLToPath(new URL(kind === 'lodestone' ? '../lodestone-server.ts' : '../baseline/server.ts', import.meta.url));
+  const child: ChildProcess = spawn(TSX, [script, join(dir, 'bench.db'), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line) as Record<string, unknown>);
+    });
+    child.on('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+  // The server's own process (tsx runs the script in a child of its own).
+  const pid = Number(info.pid ?? child.pid ?? 0);
+  return {
+    kind,
+    url: `http://127.0.0.1:${String(info.port)}`,
+    pid,
+    info,
+    rssMb: () => {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    cpuMs: () => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second here).
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        });
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
+
+/**
+ * Runs the load generator in its own process with a job; resolves with its JSON result. When the
+ * job prints "ready", `onReady` runs and its answer lets the job go on (to time a window of it).
+ */
+export function runLoad<T>(job: Record<string, unknown>, onReady?: () => void): Promise<T> {
+  const script = fileURLToPath(new URL('./load.ts', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [script, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready\n') && !out.includes('\u0000')) {
+        out = `${out.replace('ready\n', '')}\u0000`;
+        onReady?.();
+        child.stdin.write('go\n');
+      }
+    });
+    child.on('exit', (code) => {
+      const line = out.replace('\u0000', '').trim().split('\n').at(-1) ?? '';
+      if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as T);
+      else reject(new Error(`load generator exited with ${code}: ${out.slice(-500)}`));
+    });
+  });
+}

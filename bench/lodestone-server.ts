@@ -1,0 +1,49 @@
+// Lodestone as benchmarks run it: the real app (buildApp), on a fresh database, with accounts for
+// the load generators and no rate limit in the way (an import script or a benchmark must not be
+// throttled). Prints {"port": N, "incidentId": …} when listening.
+//   tsx bench/lodestone-server.ts <db file> [--entries N]
+import type { AddressInfo } from 'node:net';
+import { buildApp } from '../server/src/app.ts';
+import { seedLargeIncident, seedPeople } from './lib/seed.ts';
+
+const path = process.argv[2] ?? '';
+const entriesArg = process.argv.indexOf('--entries');
+const entries = entriesArg > 0 ? Number(process.argv[entriesArg + 1]) : 0;
+const app = await buildApp({
+  databaseUrl: `file:${path}`,
+  adminPassword: 'bench-admin-password',
+  passwordLog2N: 10,
+  clientDir: process.argv.includes('--client') ? undefined : null,
+  rateLimitPerMinute: 100_000_000,
+  logger: false,
+});
+const services = app.lodestone;
+let incidentId: string;
+if (entries > 0) incidentId = await seedLargeIncident(services, entries, 0);
+else {
+  const [lead, ...members] = await seedPeople(services, 4);
+  if (!lead) throw new Error('no lead');
+  const incident = await services.incidents.create({ actor: { id: lead.id, displayName: lead.displayName, agency: lead.agency, side: lead.side } }, lead, { title: 'Benchmark room', severity: 'high', minerals: ['gallium'] });
+  for (const m of members) await services.incidents.addMember({ actor: { id: lead.id, displayName: lead.displayName, agency: lead.agency, side: lead.side } }, incident.id, m.id);
+  incidentId = incident.id;
+}
+await app.listen({ port: 0, host: '127.0.0.1' });
+// BENCH_PROFILE=file.cpuprofile records a CPU profile of the serving (not the start) until SIGTERM.
+const profile = process.env.BENCH_PROFILE ? await startProfile() : null;
+process.stdout.write(`${JSON.stringify({ port: (app.server.address() as AddressInfo).port, incidentId, pid: process.pid })}\n`);
+process.on('SIGTERM', () => {
+  void (profile ? profile() : Promise.resolve()).then(() => app.close()).then(() => process.exit(0));
+});
+
+async function startProfile(): Promise<() => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(process.env.BENCH_PROFILE ?? 'bench.cpuprofile', JSON.stringify(profile));
+  };
+}
