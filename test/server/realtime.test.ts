@@ -61,6 +61,26 @@ describe('realtime: handshake, subscribe and catch-up', () => {
     socket.close();
   });
 
+  it('sends the same event, byte for byte of its JSON, live, in the ack and from GET /events', async () => {
+    const tricky = { title: 'Ga "export" \\ ban\u2028 ガリウム 🚨 </script>', nested: { list: [1, null, true, 'ü'] } };
+    const live = await connectSocket(url, { cookie: cast.member.cookie });
+    const got = record(live);
+    await subscribe(live, { stream: 'alerts' });
+    const after = t.app.lodestone.log.head('alerts');
+    t.app.lodestone.log.transaction((tx) => append(tx, 'alerts', 'alert.posted', actor, tricky));
+    await waitFor(() => got.events.length === 1, 5000, 'the live event');
+    const late = await connectSocket(url, { cookie: cast.liaison.cookie });
+    const ack = await subscribe(late, { stream: 'alerts', after });
+    if (!ack.ok) throw new Error('refused');
+    const page = await t.app.inject({ method: 'GET', url: `/api/v1/events?stream=alerts&after=${after}`, headers: { cookie: cast.member.cookie } });
+    const [fromPage] = (page.json() as { events: LodestoneEvent[] }).events;
+    expect(got.events[0]?.data).toEqual(tricky);
+    expect(ack.events).toEqual(got.events);
+    expect(fromPage).toEqual(got.events[0]);
+    live.close();
+    late.close();
+  });
+
   it('sends at most 500 in the ack with `more`, the rest come from GET /events, with no gap or duplicate', async () => {
     const after = t.app.lodestone.log.head('alerts');
     post(1200);

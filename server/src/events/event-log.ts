@@ -66,6 +66,8 @@ function toEvent(row: EventRow): LodestoneEvent {
 /** The event log: the only writer of `events` and `streams`, and the only publisher of events. */
 export class EventLog {
   private readonly publishers = new Set<Publisher>();
+  /** The JSON text each appended event was stored as, for publishing it without re-encoding. */
+  private readonly texts = new WeakMap<LodestoneEvent, string>();
   private queue: Job[] = [];
   private readonly headQuery;
   private readonly readBackQuery;
@@ -197,6 +199,11 @@ export class EventLog {
     for (const publisher of this.publishers) publisher(committed);
   }
 
+  /** The JSON text an event appended by this log was stored as. */
+  jsonOf(event: LodestoneEvent): string {
+    return this.texts.get(event) ?? JSON.stringify(event);
+  }
+
   /** The last seq of a stream; 0 when it has no event yet. */
   head(stream: StreamName): number {
     return this.headQuery.get({ stream })?.seq ?? 0;
@@ -275,8 +282,10 @@ export class EventLog {
 
   /** @internal used by append(), inside the caller's transaction (the same connection). */
   writeEvent(event: LodestoneEvent, data: string): void {
+    const json = eventJson(event, data);
+    this.texts.set(event, json);
     this.insertEvent.run({
-      json: eventJson(event, data),
+      json,
       stream: event.stream,
       seq: event.seq,
       type: event.type,

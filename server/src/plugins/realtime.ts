@@ -16,6 +16,7 @@ import type { AuthUser } from '../auth/policy.ts';
 import type { Revocation } from '../signals.ts';
 import { toAuthUser } from '../features/users/users.service.ts';
 import { SESSION_COOKIE } from './auth.ts';
+import { RawJson, rawJsonParser } from './raw-json-parser.ts';
 
 export interface SocketData {
   user: AuthUser;
@@ -46,6 +47,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance) => {
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
     cors: undefined,
+    parser: rawJsonParser,
   });
   app.decorate('io', io);
 
@@ -72,7 +74,9 @@ export const realtimePlugin = fp(async (app: FastifyInstance) => {
   io.on('connection', (socket: LodestoneSocket) => {
     socket.on('subscribe', (raw, ack) => {
       if (typeof ack !== 'function') return;
-      ack(subscribe(socket, raw));
+      const answer = subscribe(socket, raw);
+      // The events of an ack are spliced from their stored JSON (the wire format is unchanged).
+      ack(answer as unknown as SubscribeAck);
     });
     socket.on('unsubscribe', (raw) => {
       const parsed = UnsubscribeRequest.safeParse(raw);
@@ -87,29 +91,30 @@ export const realtimePlugin = fp(async (app: FastifyInstance) => {
   });
 
   /** Everything here is synchronous: no event can be published between the read and the join. */
-  function subscribe(socket: LodestoneSocket, raw: unknown): SubscribeAck {
+  function subscribe(socket: LodestoneSocket, raw: unknown): SubscribeAck | RawJson {
     const parsed = SubscribeRequest.safeParse(raw);
     if (!parsed.success) return { ok: false, error: { status: 400, title: 'Invalid subscription: give {stream, after?}' } };
     const { stream, after } = parsed.data;
     const decision = streamAccess.check(socket.data.user, stream);
     if (!decision.ok) return { ok: false, error: { status: decision.status, title: decision.title } };
     const head = log.head(stream);
-    let events: LodestoneEvent[] = [];
+    let events: string[] = [];
     let more = false;
     if (after !== undefined && after < head) {
-      events = log.read(stream, after, SUBSCRIBE_ACK_LIMIT + 1);
+      events = log.readJson(stream, after, SUBSCRIBE_ACK_LIMIT + 1);
       more = events.length > SUBSCRIBE_ACK_LIMIT;
       if (more) events = events.slice(0, SUBSCRIBE_ACK_LIMIT);
     }
     void socket.join(stream);
     presence.changed(stream, socket);
-    return { ok: true, events, head, more };
+    return new RawJson(`{"ok":true,"events":[${events.join(',')}],"head":${head},"more":${more}}`);
   }
 
   const LIST_CHANGES = new Set(['incident.created', 'incident.updated', 'member.added', 'member.removed']);
   const unpublish = log.onPublish((committed) => {
     for (const event of committed) {
-      io.to(event.stream).emit('event', event);
+      // Serialized once per event (stored at append), whatever the number of subscribers.
+      io.to(event.stream).emit('event', new RawJson(log.jsonOf(event)) as unknown as LodestoneEvent);
       if (LIST_CHANGES.has(event.type)) noticeIncidentChange(event);
       if (event.type === 'action.created' || event.type === 'action.updated') noticeActionOwners(event);
     }
