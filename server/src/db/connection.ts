@@ -54,3 +54,22 @@ export function openDatabase(url: string): DatabaseHandle {
     },
   };
 }
+
+/**
+ * A second connection to an existing database for reading only (a worker thread's): no
+ * migration, and SQLite refuses any write on it. In WAL mode its reads never wait for writers.
+ */
+export function openReader(path: string): DatabaseHandle {
+  const sqlite = new Database(path, { fileMustExist: true });
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('query_only = ON');
+  const db = drizzle(sqlite, { schema });
+  return {
+    db,
+    sqlite,
+    created: false,
+    close: () => {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}

@@ -9,7 +9,7 @@ import { buildRecord } from './record.model.ts';
 import { renderMarkdown } from './markdown.ts';
 import { renderCsv } from './csv.ts';
 import { renderJson } from './json.ts';
-import { PdfRenderer } from './pdf-renderer.ts';
+import { PdfRenderer, RecordNotFound } from './pdf-renderer.ts';
 
 const IdParams = z.strictObject({ id: Id });
 const ExportQuery = z.strictObject({
@@ -27,7 +27,8 @@ const FORMATS = {
 /** The after-action record of an incident, as a download in four formats rendered from one model. */
 export async function exportRoutes(app: FastifyInstance): Promise<void> {
   const services = app.lodestone;
-  const pdf = new PdfRenderer();
+  const { sqlite } = services.handle;
+  const pdf = new PdfRenderer(sqlite.memory ? null : sqlite.name);
   app.addHook('onClose', () => pdf.close());
 
   app.get(
@@ -50,14 +51,25 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
       if (!may.exportRecord(user, member)) throw problems.forbidden('Leads, members of this incident and staff export its record.');
       const query = parseQuery(ExportQuery, request.query);
       const lang = query.lang ?? user.locale;
-      const record = buildRecord(services, id, lang, `${user.displayName} (${user.agency})`);
-      if (!record) throw problems.notFound('incident');
+      const generatedBy = `${user.displayName} (${user.agency})`;
       const format = FORMATS[query.format];
-      const body =
-        query.format === 'markdown' ? renderMarkdown(record) : query.format === 'csv' ? renderCsv(record) : query.format === 'json' ? renderJson(record) : await pdf.render(record);
+      const { code } = services.incidents.row(id) ?? { code: null };
+      if (code === null) throw problems.notFound('incident');
+      let body: string | Buffer;
+      if (query.format === 'pdf' && pdf.readsDatabase) {
+        // A PDF of a long incident takes seconds: the worker reads, builds and renders it.
+        body = await pdf.renderIncident({ incidentId: id, lang, generatedBy, now: services.context.now() }).catch((error: unknown) => {
+          throw error instanceof RecordNotFound ? problems.notFound('incident') : error;
+        });
+      } else {
+        const record = buildRecord(services, id, lang, generatedBy);
+        if (!record) throw problems.notFound('incident');
+        body =
+          query.format === 'markdown' ? renderMarkdown(record) : query.format === 'csv' ? renderCsv(record) : query.format === 'json' ? renderJson(record) : await pdf.render(record);
+      }
       return reply
         .header('content-type', format.type)
-        .header('content-disposition', `attachment; filename="${record.incident.code}-after-action.${format.ext}"`)
+        .header('content-disposition', `attachment; filename="${code}-after-action.${format.ext}"`)
         .header('cache-control', 'no-store')
         .send(body);
     },

@@ -1,4 +1,5 @@
-import type { RecordFile } from '@lodestone/shared';
+import { createHash } from 'node:crypto';
+import { eventDigestInput, type RecordFile } from '@lodestone/shared';
 import type { RecordModel } from './record.model.ts';
 
 /**
@@ -13,7 +14,7 @@ export function renderJson(r: RecordModel): string {
     actions: r.actions.map(({ provisionName: _n, due: _d, completed: _c, overdue: _o, statusName: _s, ...action }) => action),
     metrics: r.metrics,
     events: r.events,
-    chain: r.chain,
+    chain: { ...r.chain, eventDigests: r.events.map((e) => createHash('sha256').update(eventDigestInput(e), 'utf8').digest('hex')) },
     lang: r.lang,
     generatedAt: r.generatedAt.utc,
     generatedBy: r.generatedBy,

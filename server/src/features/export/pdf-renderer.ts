@@ -1,57 +1,96 @@
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { RecordModel } from './record.model.ts';
-import type { PdfJob, PdfResult } from './pdf.worker.ts';
+import type { PdfJob, PdfResult, PdfSource } from './pdf.process.ts';
+
+/** The incident is not there (any more): the caller answers 404. */
+export class RecordNotFound extends Error {}
+
+const ENTRY = fileURLToPath(new URL('./pdf.process.mjs', import.meta.url));
 
 /**
- * Renders PDFs in a worker thread, so a long record (10,000 entries take seconds) never
- * blocks the event loop that carries everyone's live events. One worker, started on first use.
+ * Renders PDFs in a child process at the lowest CPU priority, so a long record (10,000 entries
+ * take seconds) never slows the event loop that carries everyone's live events: not by running
+ * on it, and not by competing with it for a core. With a database file, the process also reads
+ * the incident and builds the record on its own read-only connection. One process, started on
+ * first use, kept while the server runs.
  */
 export class PdfRenderer {
-  private worker: Worker | null = null;
+  private child: ChildProcess | null = null;
   private next = 1;
   private readonly pending = new Map<number, { resolve: (pdf: Buffer) => void; reject: (error: Error) => void }>();
 
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(new URL('./pdf.worker.mjs', import.meta.url));
-    worker.on('message', (result: PdfResult) => {
+  /** `databasePath`: the database file the process may open, or null (an in-memory database). */
+  constructor(private readonly databasePath: string | null) {}
+
+  /** Whether records are built by the PDF process (else the caller builds one and passes it). */
+  get readsDatabase(): boolean {
+    return this.databasePath !== null;
+  }
+
+  private start(): ChildProcess {
+    if (this.child) return this.child;
+    const child = fork(ENTRY, [], { serialization: 'advanced', execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', (result: PdfResult) => {
       const waiting = this.pending.get(result.id);
       if (!waiting) return;
       this.pending.delete(result.id);
-      // An idle worker must not keep the process alive; a busy one must.
-      if (this.pending.size === 0) worker.unref();
+      this.idle(child);
       if (result.pdf) waiting.resolve(Buffer.from(result.pdf.buffer, result.pdf.byteOffset, result.pdf.byteLength));
+      else if (result.notFound) waiting.reject(new RecordNotFound('incident'));
       else waiting.reject(new Error(result.error ?? 'PDF rendering failed'));
     });
     const fail = (error: Error) => {
       for (const waiting of this.pending.values()) waiting.reject(error);
       this.pending.clear();
-      this.worker = null;
+      if (this.child === child) this.child = null;
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (code !== 0) fail(new Error(`PDF worker exited with ${code}`));
-      this.worker = null;
-    });
-    this.worker = worker;
-    return worker;
+    child.on('error', fail);
+    child.on('exit', (code, signal) => fail(new Error(`PDF process exited (${signal ?? code})`)));
+    this.child = child;
+    return child;
   }
 
+  /** An idle PDF process must not keep the server alive; a busy one must. */
+  private idle(child: ChildProcess): void {
+    if (this.pending.size > 0) return;
+    child.unref();
+    child.channel?.unref();
+  }
+
+  /** The record of an incident, read and built in the PDF process (needs a database file). */
+  renderIncident(request: { incidentId: string; lang: 'en' | 'ja'; generatedBy: string; now: Date }): Promise<Buffer> {
+    if (this.databasePath === null) throw new Error('renderIncident needs a database file');
+    return this.post({ kind: 'incident', databasePath: this.databasePath, incidentId: request.incidentId, lang: request.lang, generatedBy: request.generatedBy, now: request.now.toISOString() });
+  }
+
+  /** A record built by the caller. */
   render(model: RecordModel): Promise<Buffer> {
     const { words: _words, ...transferable } = model;
+    return this.post({ kind: 'model', model: transferable });
+  }
+
+  private post(source: PdfSource): Promise<Buffer> {
     const id = this.next++;
-    const job: PdfJob = { id, model: transferable };
+    const job: PdfJob = { id, source };
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const worker = this.start();
-      worker.ref();
-      worker.postMessage(job);
+      const child = this.start();
+      child.ref();
+      child.channel?.ref();
+      child.send(job, (error) => {
+        if (error && this.pending.delete(id)) reject(error);
+      });
     });
   }
 
   async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = null;
-    if (worker) await worker.terminate();
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill();
+    });
   }
 }

@@ -1,5 +1,5 @@
-// Worker entry: teach this thread TypeScript (workers do not inherit tsx), then render PDFs in it.
+// Entry of the PDF process: teach it TypeScript (it is started without tsx), then render PDFs in it.
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./pdf.worker.ts');
+await import('./pdf.process.ts');

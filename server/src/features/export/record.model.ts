@@ -1,7 +1,5 @@
-import { createHash } from 'node:crypto';
 import {
   CHAIN_ALGORITHM,
-  eventDigestInput,
   incidentStream,
   isOverdue,
   mineralsById,
@@ -54,10 +52,9 @@ export interface RecordModel {
     actions: { done: number; open: number; overdue: number; cancelled: number };
   };
   events: LodestoneEvent[];
-  chain: { algorithm: string; head: string; eventDigests: string[] };
+  /** The chain's algorithm and head; the per-event digests are the JSON format's alone (see json.ts). */
+  chain: { algorithm: string; head: string };
 }
-
-const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 /** What a system event says, in the record's language. */
 function describe(event: LodestoneEvent, w: Labels): string {
@@ -201,7 +198,6 @@ export function buildRecord(services: Services, incidentId: string, lang: Lang, 
     chain: {
       algorithm: CHAIN_ALGORITHM,
       head: events.at(-1)?.hash ?? '0'.repeat(64),
-      eventDigests: events.map((e) => sha256(eventDigestInput(e))),
     },
   };
 }

@@ -24,11 +24,21 @@ export interface ThreeZones {
   tokyo: string;
 }
 
+/** The record shows minutes, and a busy incident has many entries per minute: their times are shared. */
+const byMinute = new Map<number, ThreeZones>();
+const MINUTE = 60_000;
+
 /** A moment in UTC, Washington (EST/EDT) and Tokyo (JST, which keeps no daylight time), as every time of the record is given. */
 export function threeZones(iso: string): ThreeZones {
-  const ms = Date.parse(iso);
-  const dc = washington(ms);
-  return { utc: `${wall(ms)} UTC`, washington: `${wall(ms + dc.offset)} ${dc.name}`, tokyo: `${wall(ms + 9 * HOUR)} JST` };
+  const minute = Math.floor(Date.parse(iso) / MINUTE) * MINUTE;
+  let zones = byMinute.get(minute);
+  if (!zones) {
+    const dc = washington(minute);
+    zones = Object.freeze({ utc: `${wall(minute)} UTC`, washington: `${wall(minute + dc.offset)} ${dc.name}`, tokyo: `${wall(minute + 9 * HOUR)} JST` });
+    if (byMinute.size >= 50_000) byMinute.clear();
+    byMinute.set(minute, zones);
+  }
+  return zones;
 }
 
 /** A duration in the record: the shared wording, or "not applicable". */
