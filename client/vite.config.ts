@@ -25,9 +25,6 @@ function serviceWorker(): Plugin {
 export default defineConfig({
   plugins: [vue(), serviceWorker()],
   define: {
-    // vue-i18n: compile messages without eval, so the CSP needs no 'unsafe-eval'.
-    __INTLIFY_JIT_COMPILATION__: true,
-    __INTLIFY_PROD_DEVTOOLS__: false,
     __VUE_PROD_DEVTOOLS__: false,
     __VUE_OPTIONS_API__: false,
   },

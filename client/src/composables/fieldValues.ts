@@ -1,4 +1,4 @@
-import { useI18n } from 'vue-i18n';
+import { useI18n } from '../i18n/index.ts';
 import { provisionsById } from '@lodestone/shared';
 import { inBothCapitals, type UiLocale } from '../format.ts';
 import { usePeopleStore } from '../stores/people.ts';

@@ -1,5 +1,5 @@
 import { ref } from 'vue';
-import { useI18n } from 'vue-i18n';
+import { useI18n } from '../i18n/index.ts';
 import { fieldErrorMap } from '@lodestone/shared';
 import { ApiError } from '../api.ts';
 
