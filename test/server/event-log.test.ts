@@ -54,22 +54,28 @@ describe('event log', () => {
     expect(log().transaction((tx) => append(tx, 'incident:rollback', 'message.posted', actor, { body: 'kept' })).seq).toBe(1);
   });
 
-  it('group-commits changes of one tick: a failing one rolls back alone, the rest commit in order, published after commit', async () => {
+  it('group-commits changes of one tick: a failing one rolls back alone, the rest commit in order; answers go out, then events', async () => {
     const published: LodestoneEvent[] = [];
-    const off = log().onPublish((events) => published.push(...events));
+    const order: string[] = [];
+    const off = log().onPublish((events) => {
+      order.push('published');
+      published.push(...events);
+    });
     const stream = 'incident:grouped' as const;
-    const outcomes = await Promise.allSettled([
+    const changes = [
       log().enqueue((tx) => append(tx, stream, 'message.posted', actor, { n: 1 }).seq),
       log().enqueue((tx) => {
         append(tx, stream, 'message.posted', actor, { n: 2 });
         throw new Error('refused');
       }),
       log().enqueue((tx) => append(tx, stream, 'message.posted', actor, { n: 3 }).seq),
-    ]);
-    // Answers first, events right after: nothing is published before the commit answered.
-    expect(published).toEqual([]);
-    await new Promise((resolve) => setImmediate(resolve));
+    ];
+    changes.forEach((change, i) => void change.then(() => order.push(`answer ${i + 1}`), () => order.push(`answer ${i + 1}`)));
+    expect(published).toEqual([]); // nothing before the commit
+    const outcomes = await Promise.allSettled(changes);
     off();
+    // Each change's answer is on its way before the events go to the rooms.
+    expect(order).toEqual(['answer 1', 'answer 2', 'answer 3', 'published']);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([1, 'refused', 2]);
     const stored = readAll(stream);

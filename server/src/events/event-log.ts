@@ -179,14 +179,14 @@ export class EventLog {
       return;
     }
     const committed = outcomes.flatMap((o) => (o.ok ? o.tx.pending : []));
-    // The answers go out first (they wait only for the COMMIT), the events right after them, in
-    // order: the next flush is queued behind this publication.
-    if (committed.length > 0) setImmediate(() => this.publish(committed));
     batch.forEach((job, i) => {
       const outcome = outcomes[i];
       if (outcome?.ok) job.resolve(outcome.value);
       else job.reject(outcome?.value);
     });
+    // The answers are on their way first (their callbacks are queued), the events go to the rooms
+    // right after them, in order, before anything else runs.
+    if (committed.length > 0) queueMicrotask(() => this.publish(committed));
   }
 
   /** Subscribes to committed events; returns the function that unsubscribes. */
