@@ -1,14 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 
 /**
  * Security headers on every response. The client is built to need nothing inline:
- * scripts and styles come only from our own origin.
+ * scripts and styles come only from our own origin. The headers are computed once, here, and
+ * set on each response (the Fastify wrapper of helmet built them anew for every request).
  */
 export const securityPlugin = fp(async (app: FastifyInstance) => {
   const secure = app.lodestone.origins.secure();
-  await app.register(helmet, {
+  const headers = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -29,5 +30,8 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
     strictTransportSecurity: secure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginEmbedderPolicy: false,
     referrerPolicy: { policy: 'no-referrer' },
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    headers(request.raw, reply.raw, (error?: unknown) => done(error instanceof Error ? error : undefined));
   });
 });
