@@ -31,16 +31,17 @@ export default async function exportBench(): Promise<BenchResult> {
     const rows = [];
     const details: Record<string, unknown> = { entries: ENTRIES, actions: ACTIONS, seedMs: Math.round(seedMs) };
     for (const format of ['markdown', 'csv', 'json', 'pdf'] as const) {
-      const runs = Array.from({ length: RUNS }, () => JSON.parse(execFileSync(tsx, [script, path, incidentId, format], { encoding: 'utf8' })) as { ms: number; modelMs: number; bytes: number; peakRssMb: number; baseRssMb: number });
+      const runs = Array.from({ length: RUNS }, () => JSON.parse(execFileSync(tsx, [script, path, incidentId, format], { encoding: 'utf8' })) as { ms: number; warmMs: number; modelMs: number; bytes: number; peakRssMb: number; baseRssMb: number });
       const ms = median(runs.map((r) => r.ms));
+      const warm = median(runs.map((r) => r.warmMs));
       const peak = Math.max(...runs.map((r) => r.peakRssMb));
       details[format] = runs;
       const target = format === 'markdown' ? 150 : undefined;
       rows.push({
         benchmark: 'export',
-        measure: `${format}: time (model + render) · peak RSS · size`,
-        lodestone: `${fmt(ms, 0)} ms · ${fmt(peak, 0)} MB · ${fmt((runs[0]?.bytes ?? 0) / 1024 / 1024, 1)} MB`,
-        ...(target ? { target: `≤ ${target} ms`, met: ms <= target } : {}),
+        measure: `${format}: time (model + render) in a running server · first in a fresh process · peak RSS · size`,
+        lodestone: `${fmt(warm, 0)} ms · ${fmt(ms, 0)} ms · ${fmt(peak, 0)} MB · ${fmt((runs[0]?.bytes ?? 0) / 1024 / 1024, 1)} MB`,
+        ...(target ? { target: `≤ ${target} ms`, met: warm <= target } : {}),
       });
     }
     return { name: 'export', rows, details };

@@ -2,11 +2,11 @@ import { median, percentile, type BenchResult } from './lib/report.ts';
 import { alternate, ratioRow, runLoad, target } from './lib/compare.ts';
 
 type Latency = { times: number[]; errors: number; achievedRate: number };
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 /**
  * Notes posted over HTTP at 250 a second into an incident with 100 subscribers: response time.
- * Three alternating rounds; the table gives the median of each round's p50 and p99.
+ * Five alternating rounds; the table gives the median of each round's p50 and p99.
  */
 export default async function latencyBench(): Promise<BenchResult> {
   const result = await alternate(ROUNDS, (server) => runLoad<Latency>({ type: 'latency', target: target(server), clients: 100, rate: 250, seconds: 5 }));

@@ -1,14 +1,17 @@
 // Lodestone as benchmarks run it: the real app (buildApp), on a fresh database, with accounts for
 // the load generators and no rate limit in the way (an import script or a benchmark must not be
 // throttled). Prints {"port": N, "incidentId": …} when listening.
-//   tsx bench/lodestone-server.ts <db file> [--entries N]
+//   tsx bench/lodestone-server.ts <db file> [--entries N] [--actions N]
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { buildApp } from '../server/src/app.ts';
 import { seedLargeIncident, seedPeople } from './lib/seed.ts';
 
 const path = process.argv[2] ?? '';
 const entriesArg = process.argv.indexOf('--entries');
 const entries = entriesArg > 0 ? Number(process.argv[entriesArg + 1]) : 0;
+const actionsArg = process.argv.indexOf('--actions');
+const actions = actionsArg > 0 ? Number(process.argv[actionsArg + 1]) : 0;
 const app = await buildApp({
   databaseUrl: `file:${path}`,
   adminPassword: 'bench-admin-password',
@@ -19,7 +22,7 @@ const app = await buildApp({
 });
 const services = app.lodestone;
 let incidentId: string;
-if (entries > 0) incidentId = await seedLargeIncident(services, entries, 0);
+if (entries > 0) incidentId = await seedLargeIncident(services, entries, actions);
 else {
   const [lead, ...members] = await seedPeople(services, 4);
   if (!lead) throw new Error('no lead');
@@ -31,6 +34,15 @@ await app.listen({ port: 0, host: '127.0.0.1' });
 // BENCH_PROFILE=file.cpuprofile records a CPU profile of the serving (not the start) until SIGTERM.
 const profile = process.env.BENCH_PROFILE ? await startProfile() : null;
 process.stdout.write(`${JSON.stringify({ port: (app.server.address() as AddressInfo).port, incidentId, pid: process.pid })}\n`);
+// A line "busy" on stdin is answered with the main thread's busy time so far: the time its event
+// loop spent running (JavaScript, SQLite, socket writes), not waiting. Other threads (GC, JIT) are
+// not in it; the process's CPU time (from /proc) is.
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk: string) => {
+  for (const line of chunk.split('\n')) {
+    if (line.trim() === 'busy') process.stdout.write(`${JSON.stringify({ busyMs: performance.eventLoopUtilization().active })}\n`);
+  }
+});
 process.on('SIGTERM', () => {
   void (profile ? profile() : Promise.resolve()).then(() => app.close()).then(() => process.exit(0));
 });

@@ -1,5 +1,5 @@
 // npm run bench            all benchmarks, a table of results; bench/README.md updated
-// npm run bench -- NAME     one benchmark (export, fanout, latency, throughput, catchup, connections, client)
+// npm run bench -- NAME     one benchmark (fanout, latency, throughput, catchup, connections, export, pdf-fanout, client)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machine, table, type BenchResult, type Row } from './lib/report.ts';
@@ -11,6 +11,8 @@ const registry: Record<string, () => Promise<{ default: () => Promise<BenchResul
   catchup: () => import('./catchup.bench.ts'),
   connections: () => import('./connections.bench.ts'),
   export: () => import('./export.bench.ts'),
+  'pdf-fanout': () => import('./pdf-fanout.bench.ts'),
+  client: () => import('./client.bench.ts'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -18,6 +20,7 @@ const names = wanted.length ? wanted : Object.keys(registry);
 for (const name of names) if (!registry[name]) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(registry).join(', ')}`);
 
 const results: BenchResult[] = [];
+const runStarted = Date.now();
 for (const name of names) {
   const started = Date.now();
   process.stderr.write(`▶ ${name}…\n`);
@@ -31,13 +34,16 @@ for (const name of names) {
 }
 
 const rows: Row[] = results.flatMap((r) => r.rows);
-const output = `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}.\n\n${table(rows)}\n`;
+const minutes = ((Date.now() - runStarted) / 60_000).toFixed(1);
+const output = `Run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}, ${minutes} min.\n\n${table(rows)}\n`;
 process.stdout.write(`\n${output}`);
 
 // Keep bench/README.md's table of each benchmark's last run.
 const readme = fileURLToPath(new URL('./README.md', import.meta.url));
 let text = readFileSync(readme, 'utf8');
-for (const result of results) {
+// A run of every benchmark also replaces the summary table at the top.
+const blocks = wanted.length ? results : [{ name: 'all', rows }, ...results];
+for (const result of blocks) {
   const start = `<!-- results:${result.name} -->`;
   const end = `<!-- /results:${result.name} -->`;
   const block = `${start}\nLast run ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}.\n\n${table(result.rows)}\n${end}`;

@@ -29,7 +29,13 @@ export function percentile(values: number[], p: number): number {
   return sorted[index] ?? Number.NaN;
 }
 
-export const median = (values: number[]) => percentile(values, 50);
+/** The middle value; with an even count, the mean of the two middle ones. */
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid) ? ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2 : (sorted[Math.floor(mid)] ?? Number.NaN);
+}
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
 
 /** A Markdown table of rows. */

@@ -15,6 +15,8 @@ export interface RunningServer {
   rssMb(): number;
   /** CPU time the server process has used so far (user + system, ms; 10 ms resolution). */
   cpuMs(): number;
+  /** Time the server's main thread has been busy so far (ms, from its event loop utilization; Lodestone only). */
+  busyMs(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -22,13 +24,18 @@ export interface RunningServer {
 export async function startServer(kind: 'lodestone' | 'baseline', extra: string[] = []): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), `lodestone-bench-${kind}-`));
   const script = fileURLToPath(new URL(kind === 'lodestone' ? '../lodestone-server.ts' : '../baseline/server.ts', import.meta.url));
-  const child: ChildProcess = spawn(TSX, [script, join(dir, 'bench.db'), ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(TSX, [script, join(dir, 'bench.db'), ...extra], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting: ((ms: number) => void)[] = [];
   const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve(JSON.parse(line) as Record<string, unknown>);
+      const lines = out.split('\n');
+      out = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('{"busyMs"')) waiting.shift()?.((JSON.parse(line) as { busyMs: number }).busyMs);
+        else if (line.startsWith('{')) resolve(JSON.parse(line) as Record<string, unknown>);
+      }
     });
     child.on('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
@@ -48,6 +55,11 @@ export async function startServer(kind: 'lodestone' | 'baseline', extra: string[
       // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second here).
       return (Number(fields[11]) + Number(fields[12])) * 10;
     },
+    busyMs: () =>
+      new Promise<number>((resolve) => {
+        waiting.push(resolve);
+        child.stdin?.write('busy\n');
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => {
@@ -64,7 +76,7 @@ export async function startServer(kind: 'lodestone' | 'baseline', extra: string[
  * Runs the load generator in its own process with a job; resolves with its JSON result. When the
  * job prints "ready", `onReady` runs and its answer lets the job go on (to time a window of it).
  */
-export function runLoad<T>(job: Record<string, unknown>, onReady?: () => void): Promise<T> {
+export function runLoad<T>(job: Record<string, unknown>, onReady?: () => unknown): Promise<T> {
   const script = fileURLToPath(new URL('./load.ts', import.meta.url));
   return new Promise((resolve, reject) => {
     const child = spawn(TSX, [script, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -73,8 +85,7 @@ export function runLoad<T>(job: Record<string, unknown>, onReady?: () => void): 
       out += d.toString();
       if (out.includes('ready\n') && !out.includes('\u0000')) {
         out = `${out.replace('ready\n', '')}\u0000`;
-        onReady?.();
-        child.stdin.write('go\n');
+        void Promise.resolve(onReady?.()).then(() => child.stdin.write('go\n'));
       }
     });
     child.on('exit', (code) => {

@@ -1,6 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createUser, type TestUser } from '../helpers/app.ts';
 import { openIncident } from '../helpers/incidents.ts';
@@ -110,12 +108,11 @@ describe.runIf(runBrowserTests)('incident room in Chromium', () => {
     await context.close();
   });
 
-  it('opens a room of 10,000 entries and scrolls it; records the time to first render', async () => {
+  it('opens a room of 10,000 entries at the newest, keeps only what is on screen in the DOM, and loads older pages on scroll', async () => {
     const incident = await openIncident(app, lead, { members: [priya] });
     const row = app.app.lodestone.users.row(priya.user.id);
     if (!row) throw new Error('no user');
     const author = toAuthUser(row);
-    const seedStart = performance.now();
     // Sent 500 at a time, as concurrent requests would be: they share group commits.
     for (let from = 0; from < 10_000; from += 500) {
       await Promise.all(
@@ -125,37 +122,19 @@ describe.runIf(runBrowserTests)('incident room in Chromium', () => {
         }),
       );
     }
-    const seedMs = performance.now() - seedStart;
     const { context, page } = await newUser(browser, app.url);
     await signInThroughPage(page, 'priya', priya.password);
-    const start = Date.now();
+    // The time this takes is measured by `npm run bench -- client`, not here.
     await page.goto(`/incidents/${incident.id}`);
     await entries(page, 'Entry 9999:').waitFor();
-    const firstRenderMs = Date.now() - start;
     const timeline = page.getByTestId('timeline');
     expect(await timeline.locator('article').count()).toBeLessThan(60); // virtualized: only what is on screen
     // Scroll down through history: older pages load as the end nears.
-    const scrollStart = Date.now();
     for (let i = 0; i < 12; i++) {
       await timeline.evaluate((el) => el.scrollTo({ top: el.scrollHeight }));
       await page.waitForTimeout(120);
     }
     await expect.poll(async () => Number(await timeline.locator('article').last().getAttribute('data-seq')), { timeout: 15_000 }).toBeLessThan(9000);
-    const scrollMs = Date.now() - scrollStart;
-    const lowest = Number(await timeline.locator('article').last().getAttribute('data-seq'));
-    const result = {
-      benchmark: 'room-first-render',
-      date: new Date().toISOString(),
-      machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
-      entries: 10_000,
-      seedMs: Math.round(seedMs),
-      firstRenderMs,
-      scrolledToSeq: lowest,
-      scrollMs,
-    };
-    mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
-    writeFileSync(new URL('../../bench/results/room-first-render.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`room of 10,000 entries: first render ${firstRenderMs} ms (seeded in ${Math.round(seedMs)} ms)`);
     await context.close();
   });
 });
