@@ -37,6 +37,41 @@ declare module 'fastify' {
 const SESSION_SWEEP_MS = 2_000;
 
 /**
+ * What one socket may send per second. The app subscribes to a few streams when it connects;
+ * a subscribe can read 500 events, so past SUBSCRIBES_PER_SECOND it is refused with 429, and a
+ * socket sending more than PACKETS_PER_SECOND packets of any kind is cut off.
+ */
+export const SUBSCRIBES_PER_SECOND = 30;
+export const PACKETS_PER_SECOND = 200;
+
+/** A socket's counts in the current one-second window. */
+class SocketBudget {
+  private windowStart = 0;
+  private packets = 0;
+  private subscribes = 0;
+
+  private roll(now: number): void {
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.packets = 0;
+      this.subscribes = 0;
+    }
+  }
+
+  /** Counts a packet; false when the socket has sent too many this second. */
+  packet(now = Date.now()): boolean {
+    this.roll(now);
+    return ++this.packets <= PACKETS_PER_SECOND;
+  }
+
+  /** Counts a subscribe; false when it is over the budget. */
+  subscribe(now = Date.now()): boolean {
+    this.roll(now);
+    return ++this.subscribes <= SUBSCRIBES_PER_SECOND;
+  }
+}
+
+/**
  * Socket.IO on Fastify's HTTP server: authenticates the handshake, runs the subscribe /
  * catch-up protocol, keeps presence for incident rooms, and publishes committed events.
  */
@@ -72,8 +107,15 @@ export const realtimePlugin = fp(async (app: FastifyInstance) => {
   const presence = new Presence(io);
 
   io.on('connection', (socket: LodestoneSocket) => {
+    const budget = new SocketBudget();
+    socket.use((_packet, next) => {
+      if (budget.packet()) return next();
+      app.log.warn({ user: socket.data.user?.id }, 'socket sent too many packets: disconnected');
+      socket.disconnect(true);
+    });
     socket.on('subscribe', (raw, ack) => {
       if (typeof ack !== 'function') return;
+      if (!budget.subscribe()) return ack({ ok: false, error: { status: 429, title: 'Too many subscriptions: try again in a second' } });
       const answer = subscribe(socket, raw);
       // The events of an ack are spliced from their stored JSON (the wire format is unchanged).
       ack(answer as unknown as SubscribeAck);
