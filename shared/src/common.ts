@@ -1,5 +1,11 @@
 import { z } from 'zod';
 
+// In a browser the client runs under a CSP without 'unsafe-eval'. Zod probes for eval (a caught
+// `new Function('')`) when it builds its first object schema, and the browser reports that probe
+// as a CSP violation on every page: there, skip the probe and the eval-compiled fast path it
+// guards (which the CSP forbids anyway). This module is the first of the package to load.
+if ('window' in globalThis) z.config({ jitless: true });
+
 export const Roles = ['admin', 'lead', 'member', 'liaison', 'staff'] as const;
 export const Role = z.enum(Roles);
 export type Role = z.infer<typeof Role>;

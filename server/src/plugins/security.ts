@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from 'helmet';
@@ -30,8 +31,19 @@ export const securityPlugin = fp(async (app: FastifyInstance) => {
     strictTransportSecurity: secure ? { maxAge: 31_536_000, includeSubDomains: true } : false,
     crossOriginEmbedderPolicy: false,
     referrerPolicy: { policy: 'no-referrer' },
+    // No framing at all, as frame-ancestors 'none' says, also for browsers that only know this header.
+    xFrameOptions: { action: 'deny' },
   });
   app.addHook('onRequest', (request, reply, done) => {
     headers(request.raw, reply.raw, (error?: unknown) => done(error instanceof Error ? error : undefined));
+  });
+
+  // Socket.IO answers its HTTP long-polling requests on the raw server, before Fastify sees them:
+  // give those answers (which carry events, hence user text) the same headers.
+  const fixed: Record<string, string> = {};
+  const collect = { setHeader: (name: string, value: unknown) => void (fixed[name] = String(value)), removeHeader: () => undefined };
+  headers({} as IncomingMessage, collect as unknown as ServerResponse, () => undefined);
+  app.addHook('onReady', async () => {
+    if (app.hasDecorator('io')) app.io.engine.on('headers', (answer: Record<string, string>) => Object.assign(answer, fixed));
   });
 });
