@@ -81,6 +81,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // The API speaks JSON only; anything else is 415, not a string handed to a route.
   app.removeContentTypeParser('text/plain');
+  // JSON must be valid UTF-8: bytes that are not would be stored as U+FFFD, not as sent (400 instead).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser<Buffer>('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = utf8.decode(body);
+    } catch {
+      return done(problems.invalid([{ path: '', message: 'is not valid UTF-8' }], 'The body is not valid UTF-8.'));
+    }
+    void parseJson(request, text, done);
+  });
 
   const handle = openDatabase(options.databaseUrl);
   const serviceOptions: ServiceOptions = {

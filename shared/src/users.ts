@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Agency, Locale, Role, Side, TimeZone } from './common.ts';
-import { text } from './text.ts';
+import { hasLoneSurrogate, text } from './text.ts';
 
 /** Runs a whole-object refinement only when the fields themselves passed. */
 export const onlyIfValid = (payload: { issues: readonly unknown[] }): boolean => payload.issues.length === 0;
@@ -13,7 +13,9 @@ export const Username = z
 export const Password = z
   .string()
   .min(8, 'must be at least 8 characters')
-  .max(256, 'must be at most 256 characters');
+  .max(256, 'must be at most 256 characters')
+  // Hashed as UTF-8, an unpaired surrogate would become U+FFFD: another password would then match.
+  .refine((v) => !hasLoneSurrogate(v), { message: 'contains an unpaired surrogate and cannot be stored exactly' });
 
 export const DisplayName = text(100, { min: 1, blank: false });
 

@@ -33,6 +33,17 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const KEY_PATTERN = /^[\x20-\x7e]{1,128}$/;
 const BODY_LIMIT = 64 * 1024;
 
+/**
+ * The path a key is scoped to: the route with its decoded parameters, so that spellings of one
+ * path (`/incidents/A1` and `/incidents/A%31`) share their keys.
+ */
+function scopePath(request: FastifyRequest): string {
+  const route = request.routeOptions.url;
+  if (!route) return request.url.split('?')[0] ?? request.url;
+  const params = (request.params ?? {}) as Record<string, unknown>;
+  return route.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params[name] ?? '')));
+}
+
 /** The session cookie or bearer token of a request, resolved to its user. */
 export function authenticate(app: FastifyInstance, request: FastifyRequest): Auth | null {
   const { sessions, tokens } = app.lodestone;
@@ -85,12 +96,19 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw problems.invalid([{ path: 'Idempotency-Key', message: 'must be 1–128 characters' }], 'The Idempotency-Key header is not valid.');
     }
+    let requestHash: string;
+    try {
+      requestHash = sha256Hex(canonicalize(request.body ?? null));
+    } catch {
+      // Only a body nested too deeply to walk gets here; no route accepts one.
+      throw problems.invalid([{ path: '', message: 'is nested too deeply' }], 'The request body is nested too deeply.');
+    }
     const scope: IdempotencyScope = {
       userId: request.auth.user.id,
       method: request.method,
-      path: request.url.split('?')[0] ?? request.url,
+      path: scopePath(request),
       key,
-      requestHash: sha256Hex(canonicalize(request.body ?? null)),
+      requestHash,
     };
     const previous = app.lodestone.idempotency.find(scope);
     if (previous) {
