@@ -143,4 +143,44 @@ describe('connection store', () => {
     await flush();
     expect(refusals).toEqual([{ status: 403, title: 'Not allowed' }]);
   });
+
+  it('asks again a second later when the server says too many subscriptions (429), then catches up', async () => {
+    vi.useFakeTimers();
+    try {
+      const refusals: unknown[] = [];
+      fake.answer = () => ({ ok: false, error: { status: 429, title: 'Too many subscriptions: try again in a second' } });
+      store.follow('alerts', 0, { apply: (e) => applied.push(e.seq), refused: (e) => refusals.push(e) });
+      fake.connect();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(fake.subscribes).toHaveLength(1);
+      fake.answer = () => ({ ok: true, events: range(1, 2), head: 2, more: false });
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(fake.subscribes).toEqual([{ stream: 'alerts', after: 0 }, { stream: 'alerts', after: 0 }]);
+      expect(applied).toEqual([1, 2]);
+      expect(refusals).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('comes back by itself after the server cut it off and refused it for a while', async () => {
+    vi.useFakeTimers();
+    try {
+      fake.answer = () => ({ ok: true, events: [], head: 0, more: false });
+      store.follow('alerts', 0, { apply: (e) => applied.push(e.seq) });
+      fake.connect();
+      await vi.advanceTimersByTimeAsync(0);
+      fake.connected = false;
+      fake.fire('disconnect', 'io server disconnect');
+      fake.fire('connect_error', new Error('too many requests'));
+      expect(store.status).toBe('reconnecting');
+      fake.answer = () => ({ ok: true, events: range(1, 3), head: 3, more: false });
+      await vi.advanceTimersByTimeAsync(11_000);
+      expect(fake.connected).toBe(true);
+      expect(applied).toEqual([1, 2, 3]);
+      expect(store.status).toBe('live');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

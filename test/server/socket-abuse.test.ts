@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKETS_PER_SECOND, SUBSCRIBES_PER_SECOND } from '../../server/src/plugins/realtime.ts';
-import { alertInput, buildTestApp, createCast, listen, type TestApp } from '../helpers/app.ts';
+import { CUT_OFF_MS, PACKETS_PER_SECOND, SUBSCRIBES_PER_SECOND } from '../../server/src/plugins/realtime.ts';
+import { alertInput, buildTestApp, createCast, listen, signIn, type TestApp } from '../helpers/app.ts';
 import { connectSocket, record, subscribe, waitFor, waitForDisconnect } from '../helpers/sockets.ts';
 
 describe('socket abuse: one socket cannot hurt the others', () => {
@@ -45,19 +45,24 @@ describe('socket abuse: one socket cannot hurt the others', () => {
     other.socket.close();
   });
 
-  it(`cuts off a socket that sends more than ${PACKETS_PER_SECOND} packets a second`, async () => {
+  it(`cuts off a socket that sends more than ${PACKETS_PER_SECOND} packets a second, and its session for ${CUT_OFF_MS / 1000} s`, async () => {
     const other = await bystander();
     const abuser = await connectSocket(url, { cookie: cast.staff.cookie });
     const gone = waitForDisconnect(abuser, 5000);
     for (let i = 0; i < PACKETS_PER_SECOND + 50; i++) abuser.emit('unsubscribe', { stream: 'alerts' });
     expect(await gone).toBe('io server disconnect');
     await other.stillServed('after a packet flood');
+    // Coming straight back with the same session buys no fresh budget; another session of the same person may connect.
+    await expect(connectSocket(url, { cookie: cast.staff.cookie })).rejects.toThrow('too many requests');
+    const fresh = await connectSocket(url, { cookie: await signIn(t.app, cast.staff.user.username, cast.staff.password) });
+    expect(fresh.connected).toBe(true);
+    fresh.close();
     other.socket.close();
   });
 
   it('closes a socket that sends a packet over 64 KB, and nobody else notices', async () => {
     const other = await bystander();
-    const abuser = await connectSocket(url, { cookie: cast.staff.cookie });
+    const abuser = await connectSocket(url, { cookie: cast.jpMember.cookie });
     const gone = waitForDisconnect(abuser, 5000);
     abuser.emit('subscribe', { stream: 'alerts', padding: 'x'.repeat(70 * 1024) } as never, () => undefined);
     expect(await gone).toBe('transport close');

@@ -22,6 +22,10 @@ interface Subscription {
 }
 
 const ACK_TIMEOUT_MS = 10_000;
+/** A subscribe refused with 429 (too many at once) is asked again after this. */
+const RETRY_SUBSCRIBE_MS = 1_000;
+/** The server refuses a session for 10 s after cutting off one of its sockets for flooding. */
+const RECONNECT_AFTER_CUT_OFF_MS = 11_000;
 
 /**
  * Owns the socket. Stores follow streams through it: every event reaches them once, in seq
@@ -54,6 +58,13 @@ export const useConnectionStore = defineStore('connection', () => {
     online.value = false;
   }
 
+  /** Reconnects a socket the server closed or refused, once the server's pause is over. */
+  function retryLater(s: LodestoneSocket): void {
+    setTimeout(() => {
+      if (socket.value === s && !s.connected) s.connect();
+    }, RECONNECT_AFTER_CUT_OFF_MS);
+  }
+
   /** Opens the socket (the factory is for tests that drive the protocol by hand). */
   function start(factory: () => LodestoneSocket = createSocket): void {
     if (socket.value) return;
@@ -68,12 +79,18 @@ export const useConnectionStore = defineStore('connection', () => {
     s.on('disconnect', (reason) => {
       connected.value = false;
       for (const sub of subscriptions.values()) sub.ready = false;
-      // The server closed us on purpose: the session ended. Anything else reconnects by itself.
-      if (reason === 'io server disconnect') sessionEndedListeners.forEach((l) => l());
+      // The server closed us on purpose: the session ended, or this tab sent too much too fast.
+      // Anything else reconnects by itself. If the session lives on, come back after a pause.
+      if (reason === 'io server disconnect') {
+        sessionEndedListeners.forEach((l) => l());
+        retryLater(s);
+      }
     });
     s.on('connect_error', (error) => {
       connected.value = false;
       if (error.message === 'unauthorized') sessionEndedListeners.forEach((l) => l());
+      // Cut off for flooding a moment ago: the server refuses this session for a few seconds.
+      if (error.message === 'too many requests') retryLater(s);
     });
     s.on('event', receive);
     s.on('presence', (update) => presence.set(update.stream, update.users));
@@ -170,6 +187,10 @@ export const useConnectionStore = defineStore('connection', () => {
     syncing.value++;
     try {
       const ack: SubscribeAck = await s.timeout(ACK_TIMEOUT_MS).emitWithAck('subscribe', { stream: sub.stream, after: sub.lastSeq });
+      if (!ack.ok && ack.error.status === 429) {
+        setTimeout(() => void sync(sub), RETRY_SUBSCRIBE_MS);
+        return;
+      }
       if (!ack.ok) {
         subscriptions.delete(sub.stream);
         sub.followers.forEach((f) => f.refused?.(ack.error));

@@ -39,10 +39,13 @@ const SESSION_SWEEP_MS = 2_000;
 /**
  * What one socket may send per second. The app subscribes to a few streams when it connects;
  * a subscribe can read 500 events, so past SUBSCRIBES_PER_SECOND it is refused with 429, and a
- * socket sending more than PACKETS_PER_SECOND packets of any kind is cut off.
+ * socket sending more than PACKETS_PER_SECOND packets of any kind is cut off. The session or
+ * token of a socket that was cut off cannot open another for CUT_OFF_MS: reconnecting does not
+ * buy a fresh budget.
  */
-export const SUBSCRIBES_PER_SECOND = 30;
+export const SUBSCRIBES_PER_SECOND = 10;
 export const PACKETS_PER_SECOND = 200;
+export const CUT_OFF_MS = 10_000;
 
 /** A socket's counts in the current one-second window. */
 class SocketBudget {
@@ -86,6 +89,10 @@ export const realtimePlugin = fp(async (app: FastifyInstance) => {
   });
   app.decorate('io', io);
 
+  /** Sessions and tokens (by id) whose socket was cut off for flooding, until when. */
+  const cutOff = new Map<string, number>();
+  const credentialOf = (data: Partial<SocketData>): string => data.tokenId ?? data.sessionId ?? '';
+
   io.use((socket, next) => {
     const origin = socket.handshake.headers.origin;
     if (origin !== undefined && !origins.allows(origin)) return next(new Error('forbidden origin'));
@@ -94,15 +101,24 @@ export const realtimePlugin = fp(async (app: FastifyInstance) => {
       const found = tokens.resolve(auth.token);
       if (!found) return next(new Error('unauthorized'));
       socket.data = { user: found.user, tokenId: found.tokenId };
-      return next();
+      return next(throttled(socket.data));
     }
     const cookies = app.parseCookie(socket.handshake.headers.cookie ?? '');
     const secret = cookies[SESSION_COOKIE];
     const found = secret ? sessions.resolve(secret) : null;
     if (!found) return next(new Error('unauthorized'));
     socket.data = { user: found.user, sessionId: found.sessionId };
-    next();
+    next(throttled(socket.data));
   });
+
+  /** The refusal of a handshake whose credential was cut off a moment ago. */
+  function throttled(data: Partial<SocketData>): Error | undefined {
+    const until = cutOff.get(credentialOf(data));
+    if (until === undefined) return undefined;
+    if (Date.now() < until) return new Error('too many requests');
+    cutOff.delete(credentialOf(data));
+    return undefined;
+  }
 
   const presence = new Presence(io);
 
@@ -111,6 +127,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance) => {
     socket.use((_packet, next) => {
       if (budget.packet()) return next();
       app.log.warn({ user: socket.data.user?.id }, 'socket sent too many packets: disconnected');
+      cutOff.set(credentialOf(socket.data), Date.now() + CUT_OFF_MS);
       socket.disconnect(true);
     });
     socket.on('subscribe', (raw, ack) => {
@@ -219,6 +236,8 @@ export const realtimePlugin = fp(async (app: FastifyInstance) => {
   });
 
   const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [credential, until] of cutOff) if (until <= now) cutOff.delete(credential);
     const checked = new Map<string, boolean>();
     for (const socket of io.of('/').sockets.values()) {
       const id = socket.data.sessionId;
