@@ -1,0 +1,190 @@
+// Crash loop: clients keep mutating (alerts, notes, action-item updates across 3 incidents)
+// while the server is killed with SIGKILL at random moments and restarted. Every mutation that
+// got a 2xx must be there afterwards; every stream's seqs contiguous; integrity_check ok; every
+// hash chain verifies.
+//   npx tsx test/reliability/crash-loop.ts [--kills 50] [--seed N]
+// Prints one JSON line of figures and writes test/reliability/results/crash-loop.json.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openReader } from '../../server/src/db/connection.ts';
+import { EventLog } from '../../server/src/events/event-log.ts';
+import { type Client, freePort, seedCast, ServerProcess, sleep } from './lib/server-process.ts';
+
+export interface CrashLoopResult {
+  kills: number;
+  acknowledged: { alerts: number; notes: number; actionUpdates: number; total: number };
+  attempted: number;
+  missingAfterRestart: number;
+  duplicated: number;
+  nonContiguousStreams: string[];
+  integrityCheck: string;
+  chainVerifies: boolean;
+  events: number;
+  readyAfterRestartMs: { median: number; max: number };
+  seconds: number;
+}
+
+/** A small deterministic random source, so that a failing run can be repeated with its seed. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const transient = (error: unknown) => error instanceof TypeError || (error as { code?: string }).code !== undefined;
+
+export async function crashLoop(options: { kills: number; seed?: number; workers?: number } = { kills: 50 }): Promise<CrashLoopResult> {
+  const seed = options.seed ?? Date.now() % 1_000_000;
+  const rand = random(seed);
+  const dir = mkdtempSync(join(tmpdir(), 'lodestone-crash-'));
+  const dbFile = join(dir, 'crash.db');
+  const server = new ServerProcess(await freePort(), dbFile);
+  const started = performance.now();
+  try {
+    await server.start();
+    const cast = await seedCast(server.url, 3);
+    const writers = [...cast.leads, ...cast.members];
+    const posters = [...cast.leads, ...cast.members, ...cast.liaisons];
+    // One action item per incident and writer, created before the crashes start.
+    const actions: { id: string; version: number }[] = [];
+    for (const incidentId of cast.incidentIds) {
+      for (let i = 0; i < 2; i++) {
+        const action = await (cast.leads[0] as Client).ok<{ id: string; version: number }>('POST', `/incidents/${incidentId}/actions`, { title: `Action ${i} of ${incidentId}` });
+        actions.push({ id: action.id, version: action.version });
+      }
+    }
+
+    const acked = { alerts: new Set<string>(), notes: new Set<string>(), actions: new Map<string, number>() };
+    const titles = new Set<string>();
+    let attempted = 0;
+    let running = true;
+
+    /**
+     * One mutation, retried with the same Idempotency-Key and body while the server is down:
+     * a client that lost the answer must be able to ask again without doing it twice.
+     */
+    async function mutate(client: Client, method: string, path: string, body: unknown): Promise<{ status: number; body: unknown } | null> {
+      const key = randomUUID();
+      attempted++;
+      for (let attempt = 0; attempt < 400; attempt++) {
+        try {
+          return await client.send(method, path, body, key);
+        } catch (error) {
+          if (!transient(error)) throw error;
+          await sleep(25);
+        }
+      }
+      return null;
+    }
+
+    async function worker(n: number): Promise<void> {
+      let i = 0;
+      while (running) {
+        i++;
+        const choice = rand();
+        if (choice < 0.35) {
+          const client = posters[n % posters.length] as Client;
+          const title = `crash alert ${n}-${i}`;
+          titles.add(title);
+          const res = await mutate(client, 'POST', '/alerts', { mineral: 'gallium', type: 'price_spike', severity: 'moderate', title, body: 'crash loop' });
+          if (res && res.status === 201) acked.alerts.add((res.body as { id: string }).id);
+        } else if (choice < 0.75) {
+          const client = writers[n % writers.length] as Client;
+          const incidentId = cast.incidentIds[Math.floor(rand() * cast.incidentIds.length)] as string;
+          const res = await mutate(client, 'POST', `/incidents/${incidentId}/messages`, { body: `crash note ${n}-${i}` });
+          if (res && res.status === 201) acked.notes.add((res.body as { id: string }).id);
+        } else {
+          const client = cast.leads[n % cast.leads.length] as Client;
+          const action = actions[Math.floor(rand() * actions.length)] as { id: string; version: number };
+          const res = await mutate(client, 'PATCH', `/actions/${action.id}`, { version: action.version, title: `Updated ${n}-${i}` });
+          if (res && res.status === 200) {
+            const version = (res.body as { version: number }).version;
+            action.version = Math.max(action.version, version);
+            acked.actions.set(action.id, Math.max(acked.actions.get(action.id) ?? 0, version));
+          } else if (res && res.status === 409) {
+            action.version = (res.body as { current?: { version: number } }).current?.version ?? action.version;
+          }
+        }
+      }
+    }
+
+    const workers = Array.from({ length: options.workers ?? 6 }, (_, n) => worker(n));
+    const readyTimes: number[] = [];
+    for (let k = 0; k < options.kills; k++) {
+      await sleep(150 + rand() * 900);
+      await server.kill();
+      readyTimes.push(await server.start());
+    }
+    await sleep(300);
+    running = false;
+    await Promise.all(workers);
+    expectExit(await server.stop());
+
+    // What the database holds now, read as the server would after one more restart.
+    const handle = openReader(dbFile);
+    try {
+      const { sqlite } = handle;
+      const has = (table: string) => sqlite.prepare(`SELECT 1 FROM ${table} WHERE id = ?`).pluck();
+      const alertThere = has('alerts');
+      const noteThere = has('messages');
+      const actionVersion = sqlite.prepare('SELECT version FROM actions WHERE id = ?').pluck();
+      let missing = 0;
+      for (const id of acked.alerts) if (!alertThere.get(id)) missing++;
+      for (const id of acked.notes) if (!noteThere.get(id)) missing++;
+      for (const [id, version] of acked.actions) if (((actionVersion.get(id) as number | undefined) ?? 0) < version) missing++;
+      // A retried mutation must not be applied twice: each alert title at most once.
+      const duplicated = (sqlite.prepare("SELECT count(*) FROM (SELECT title FROM alerts WHERE title LIKE 'crash alert %' GROUP BY title HAVING count(*) > 1)").pluck().get() as number) ?? 0;
+      const gaps = sqlite
+        .prepare('SELECT e.stream AS stream FROM events e JOIN streams s ON s.name = e.stream GROUP BY e.stream HAVING count(*) != max(e.seq) OR min(e.seq) != 1 OR max(e.seq) != max(s.head_seq)')
+        .pluck()
+        .all() as string[];
+      const integrity = sqlite.pragma('integrity_check', { simple: true }) as string;
+      const audit = new EventLog(handle, () => new Date()).verify();
+      const sorted = [...readyTimes].sort((a, b) => a - b);
+      return {
+        kills: options.kills,
+        acknowledged: { alerts: acked.alerts.size, notes: acked.notes.size, actionUpdates: [...acked.actions.values()].length, total: acked.alerts.size + acked.notes.size + acked.actions.size },
+        attempted,
+        missingAfterRestart: missing,
+        duplicated,
+        nonContiguousStreams: gaps,
+        integrityCheck: integrity,
+        chainVerifies: audit.ok,
+        events: audit.events,
+        readyAfterRestartMs: { median: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0), max: Math.round(sorted.at(-1) ?? 0) },
+        seconds: Math.round((performance.now() - started) / 1000),
+      };
+    } finally {
+      handle.close();
+    }
+  } finally {
+    await server.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function expectExit(code: number | null): void {
+  if (code !== 0) throw new Error(`the server did not drain and exit 0 on SIGTERM (exit ${code})`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? Number(process.argv[i + 1]) : undefined;
+  };
+  const result = await crashLoop({ kills: arg('kills') ?? 50, seed: arg('seed') });
+  const line = JSON.stringify({ date: new Date().toISOString(), ...result });
+  process.stdout.write(`${line}\n`);
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('./results/crash-loop.json', import.meta.url), `${JSON.stringify(JSON.parse(line), null, 2)}\n`);
+  const ok = result.missingAfterRestart === 0 && result.duplicated === 0 && result.nonContiguousStreams.length === 0 && result.integrityCheck === 'ok' && result.chainVerifies;
+  process.exit(ok ? 0 : 1);
+}

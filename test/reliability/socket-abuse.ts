@@ -1,0 +1,108 @@
+// Socket abuse: 100 well-behaved clients follow the alerts stream while alerts are posted at
+// 20 a second; then hostile clients in another process flood subscribe (each asking for 500
+// events), spam packets and send oversize packets, reconnecting whenever they are cut off.
+// Figures: the well-behaved clients' fan-out p50/p99 before and during the flood, and what the
+// abusers got (acks, 429 refusals, disconnections).
+//   npx tsx test/reliability/socket-abuse.ts [--seconds 8] [--abusers 4]
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { io, type Socket } from 'socket.io-client';
+import { Client, freePort, PASSWORD, ROOT, seedCast, ServerProcess, sleep } from './lib/server-process.ts';
+
+export interface AbuseResult {
+  bystanders: number;
+  idle: { p50: number; p99: number; alerts: number; incomplete: number };
+  flood: { p50: number; p99: number; alerts: number; incomplete: number };
+  abusers: { sockets: number; acks: number; refused: number; cutOff: number; refusedHandshakes: number };
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round((sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN) * 10) / 10;
+};
+
+export async function socketAbuse(options: { seconds: number; abusers: number; bystanders?: number }): Promise<AbuseResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'lodestone-abuse-'));
+  const server = new ServerProcess(await freePort(), join(dir, 'abuse.db'));
+  const sockets: Socket[] = [];
+  try {
+    await server.start();
+    const cast = await seedCast(server.url, 1);
+    const incident = `incident:${cast.incidentIds[0]}`;
+    // A stream worth flooding: every subscribe from 0 reads 500 of its events.
+    const lead = cast.leads[0] as Client;
+    for (let i = 0; i < 1500; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => lead.ok('POST', `/incidents/${cast.incidentIds[0]}/messages`, { body: `history ${i + k}` })));
+
+    const reader = await Client.signIn(server.url, 'member.us', PASSWORD);
+    const seen = new Map<string, { t0: number; count: number; last: number }>();
+    const n = options.bystanders ?? 100;
+    for (let i = 0; i < n; i += 25) {
+      await Promise.all(
+        Array.from({ length: Math.min(25, n - i) }, () => {
+          const socket = io(server.url, { path: '/socket.io', transports: ['websocket'], forceNew: true, extraHeaders: { cookie: reader.cookie }, reconnection: false });
+          sockets.push(socket);
+          socket.on('event', (e: { data: { title?: string } }) => {
+            const entry = seen.get(e.data.title ?? '');
+            if (entry) {
+              entry.count++;
+              entry.last = performance.now();
+            }
+          });
+          return new Promise<void>((resolve, reject) => {
+            socket.once('connect_error', reject);
+            socket.once('connect', () => socket.emit('subscribe', { stream: 'alerts' }, () => resolve()));
+          });
+        }),
+      );
+    }
+
+    const poster = cast.liaisons[0] as Client;
+    async function phase(name: string): Promise<AbuseResult['idle']> {
+      const titles: string[] = [];
+      const start = performance.now();
+      for (let i = 0; i < options.seconds * 20; i++) {
+        const wait = start + i * 50 - performance.now();
+        if (wait > 0) await sleep(wait);
+        const title = `${name} ${i}`;
+        titles.push(title);
+        seen.set(title, { t0: performance.now(), count: 0, last: 0 });
+        void poster.ok('POST', '/alerts', { mineral: 'gallium', type: 'price_spike', severity: 'moderate', title, body: 'abuse run' });
+      }
+      await sleep(1500);
+      const done = titles.map((t) => seen.get(t)).filter((e): e is { t0: number; count: number; last: number } => e !== undefined && e.count >= n);
+      const latencies = done.map((e) => e.last - e.t0);
+      return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), alerts: titles.length, incomplete: titles.length - done.length };
+    }
+
+    const idle = await phase('idle');
+    const abuser = spawn(process.execPath, ['--import', 'tsx', 'test/reliability/lib/abuser.ts', server.url, lead.cookie, incident, String(options.abusers)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    abuser.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await sleep(1000);
+    const flood = await phase('flood');
+    abuser.stdin.end();
+    await new Promise((resolve) => abuser.once('exit', resolve));
+    const got = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { acks: number; refused: number; cutOff: number; refusedHandshakes: number };
+    return { bystanders: n, idle, flood, abusers: { sockets: options.abusers, ...got } };
+  } finally {
+    sockets.forEach((s) => s.close());
+    await server.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? Number(process.argv[i + 1]) : undefined;
+  };
+  const result = await socketAbuse({ seconds: arg('seconds') ?? 8, abusers: arg('abusers') ?? 4 });
+  const line = JSON.stringify({ date: new Date().toISOString(), ...result });
+  process.stdout.write(`${line}\n`);
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('./results/socket-abuse.json', import.meta.url), `${JSON.stringify(JSON.parse(line), null, 2)}\n`);
+  process.exit(result.flood.incomplete === 0 ? 0 : 1);
+}
