@@ -96,3 +96,33 @@ describe('session cookie over HTTPS', () => {
     }
   });
 });
+
+describe('session lifetime (LODESTONE_SESSION_IDLE_MINUTES, LODESTONE_SESSION_MAX_HOURS)', () => {
+  let now = Date.parse('2026-11-27T09:00:00Z');
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildTestApp({ clock: () => new Date(now), sessionIdleMinutes: 30, sessionMaxHours: 2 });
+  });
+  afterAll(() => t.close());
+  const who = (cookie: string) => t.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie } }).then((r) => r.statusCode);
+
+  it('ends a session left idle past the idle limit, and keeps one in use', async () => {
+    const idle = await signIn(t.app, 'admin', ADMIN_PASSWORD);
+    const busy = await signIn(t.app, 'admin', ADMIN_PASSWORD);
+    for (let i = 0; i < 3; i++) {
+      now += 20 * 60_000;
+      expect(await who(busy)).toBe(200);
+    }
+    expect(await who(idle)).toBe(401);
+  });
+
+  it('ends a session at its absolute limit even while it is in use', async () => {
+    const cookie = await signIn(t.app, 'admin', ADMIN_PASSWORD);
+    for (let minutes = 20; minutes < 120; minutes += 20) {
+      now += 20 * 60_000;
+      expect(await who(cookie), `after ${minutes} minutes`).toBe(200);
+    }
+    now += 20 * 60_000;
+    expect(await who(cookie)).toBe(401);
+  });
+});
