@@ -17,6 +17,16 @@ export const Password = z
   // Hashed as UTF-8, an unpaired surrogate would become U+FFFD: another password would then match.
   .refine((v) => !hasLoneSurrogate(v), { message: 'contains an unpaired surrogate and cannot be stored exactly' });
 
+/**
+ * A password given to be checked (sign-in, current password): refused when it has an unpaired
+ * surrogate, which hashing as UTF-8 would turn into U+FFFD and so match another password.
+ */
+const GivenPassword = z
+  .string()
+  .min(1, 'is required')
+  .max(256)
+  .refine((v) => !hasLoneSurrogate(v), { message: 'contains an unpaired surrogate; no password can' });
+
 export const DisplayName = text(100, { min: 1, blank: false });
 
 /** What an account looks like to the admin and to its owner. Never carries the password. */
@@ -45,7 +55,7 @@ export type Actor = z.infer<typeof Actor>;
 
 export const SignIn = z.strictObject({
   username: z.string().min(1, 'is required').max(64),
-  password: z.string().min(1, 'is required').max(256),
+  password: GivenPassword,
 });
 export type SignIn = z.infer<typeof SignIn>;
 
@@ -86,7 +96,7 @@ export const ProfileUpdate = z
 export type ProfileUpdate = z.infer<typeof ProfileUpdate>;
 
 export const PasswordChange = z.strictObject({
-  currentPassword: z.string().min(1, 'is required').max(256),
+  currentPassword: GivenPassword,
   newPassword: Password,
 });
 export type PasswordChange = z.infer<typeof PasswordChange>;

@@ -69,7 +69,8 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const user = requireAllowed(request, may.acknowledgeAlert, 'Your role does not acknowledge alerts.');
       const id = pathId(request.params, 'alert');
-      parse(AlertAcknowledge, request.body ?? {});
+      // No body at all is {}; a JSON body must be {} itself (null is a wrong type, refused like any other).
+      parse(AlertAcknowledge, request.body === undefined ? {} : request.body);
       return alerts.acknowledge(mutationOf(request), user, id);
     },
   );

@@ -169,15 +169,18 @@ export class UsersService {
       throw problems.invalid([{ path: 'currentPassword', message: 'is not your current password' }], 'The current password is wrong.');
     }
     const passwordHash = await hashPassword(next, this.ctx.options.passwordLog2N);
+    // What the transaction returns is the answer an Idempotency-Key replays: the user, nothing else.
+    let ended: string[] = [];
     const user = await this.ctx.commit(mutation, (tx) => {
       const after: UserRow = { ...before, passwordHash, updatedAt: tx.at };
       tx.db.update(users).set({ passwordHash, updatedAt: tx.at }).where(eq(users.id, userId)).run();
       const view = toUser(after);
       append(tx, 'admin', 'user.updated', mutation.actor, { ...view, changed: ['password'] });
-      return { view, ended: this.deleteSessions(userId, keepSessionId) };
+      ended = this.deleteSessions(userId, keepSessionId);
+      return view;
     });
-    for (const sessionId of user.ended) this.ctx.signals.emit('revoke', { sessionId });
-    return user.view;
+    for (const sessionId of ended) this.ctx.signals.emit('revoke', { sessionId });
+    return user;
   }
 
   /** Ends a user's sessions (all, or all but one); returns the ended session ids. */
