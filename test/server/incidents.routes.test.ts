@@ -18,6 +18,34 @@ describe('incidents routes', () => {
     t.app.inject({ method, url: `/api/v1${url}`, headers: who ? { cookie: typeof who === 'string' ? who : who.cookie } : {}, ...(payload === undefined ? {} : { payload: payload as object }) });
   const events = (id: string) => t.app.lodestone.log.read(`incident:${id}`, 0, 100_000);
 
+  describe('authorization before validation (api.md)', () => {
+    it('refuses a caller the incident does not admit with 403, even when the body is not JSON at all', async () => {
+      const incident = await openIncident(t, cast.lead, { members: [cast.member] });
+      const action = (await req(cast.member, 'POST', `/incidents/${incident.id}/actions`, { title: 'Confirm stockpile' })).json() as { id: string };
+      const before = events(incident.id).length;
+      const cases: [TestUser, 'POST' | 'PATCH', string][] = [
+        [outsider, 'POST', `/incidents/${incident.id}/messages`],
+        [outsider, 'POST', `/incidents/${incident.id}/actions`],
+        [outsider, 'PATCH', `/actions/${action.id}`],
+        [cast.member, 'PATCH', `/incidents/${incident.id}`],
+        [cast.staff, 'POST', `/incidents/${incident.id}/messages`],
+      ];
+      for (const [who, method, url] of cases) {
+        for (const body of ['{"body":', 'not json', '{}']) {
+          const res = await t.app.inject({ method, url: `/api/v1${url}`, headers: { cookie: who.cookie, 'content-type': 'application/json' }, payload: body });
+          expect(res.statusCode, `${who.user.role} ${method} ${url} ${body}`).toBe(403);
+          expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        }
+      }
+      // Those who may act still get the 400 for the malformed body; nothing was stored by anyone.
+      const malformed = await t.app.inject({ method: 'POST', url: `/api/v1/incidents/${incident.id}/messages`, headers: { cookie: cast.member.cookie, 'content-type': 'application/json' }, payload: '{"body":' });
+      expect(malformed.statusCode).toBe(400);
+      const missing = await t.app.inject({ method: 'PATCH', url: '/api/v1/actions/01ARZ3NDEKTSV4RRFFQ69G5FAV', headers: { cookie: outsider.cookie, 'content-type': 'application/json' }, payload: 'nope' });
+      expect(missing.statusCode).toBe(404);
+      expect(events(incident.id).length).toBe(before);
+    });
+  });
+
   describe('POST /incidents', () => {
     it('opens an incident for a lead: code, active, version 1, the lead as member and co-lead of their side', async () => {
       const res = await req(cast.jpLead, 'POST', '/incidents', { title: 'ジスプロシウム供給途絶', severity: 'critical', minerals: ['dysprosium'], tlp: 'RED', usLeadId: cast.member.user.id });

@@ -25,9 +25,13 @@ export function mutationOf(request: FastifyRequest, status = 200): Mutation {
   return mutation;
 }
 
-/** Route config: callers whose role never may are refused (403) before the body is read. */
-export function onlyFor(allow: (user: AuthUser) => boolean, detail: string) {
-  return { access: { allow, detail } };
+/**
+ * Route config: callers whose role never may are refused (403) before the body is read; so are,
+ * with `before`, callers the path's incident refuses (its membership) — also when the body is
+ * malformed. The handler checks again with the body in hand.
+ */
+export function onlyFor(allow: (user: AuthUser) => boolean, detail: string, before?: (request: FastifyRequest) => void) {
+  return { access: before ? { allow, detail, before } : { allow, detail } };
 }
 
 /** Route config: no sign-in needed. */

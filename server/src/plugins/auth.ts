@@ -24,7 +24,14 @@ declare module 'fastify' {
      * Who may call an /api/v1 route, decided before the body is read: 'public' for anyone,
      * a role rule (403 otherwise), or, when absent, any signed-in user (401 otherwise).
      */
-    access?: 'public' | { allow: (user: AuthUser) => boolean; detail: string };
+    access?:
+      | 'public'
+      | {
+          allow: (user: AuthUser) => boolean;
+          detail: string;
+          /** A check that needs the path (membership of its incident): throws the refusal, also before the body is read. */
+          before?: (request: FastifyRequest) => void;
+        };
   }
 }
 
@@ -86,6 +93,13 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     if (!url.startsWith('/api/v1/') || access === 'public') return done(null, payload);
     if (!request.auth) return done(problems.unauthorized());
     if (access && !access.allow(request.auth.user)) return done(problems.forbidden(access.detail));
+    if (access?.before) {
+      try {
+        access.before(request);
+      } catch (error) {
+        return done(error as Error);
+      }
+    }
     done(null, payload);
   });
 

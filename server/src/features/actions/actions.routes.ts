@@ -45,7 +45,10 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/incidents/:id/actions',
-    { config: onlyFor(mayEver.writeToIncident, 'Only members of this incident and leads create action items.'),
+    { config: onlyFor(mayEver.writeToIncident, 'Only members of this incident and leads create action items.', (request) => {
+        const { user, member } = access(request, pathId(request.params, 'incident'));
+        if (!may.contribute(user, member)) throw problems.forbidden('Only members of this incident and leads create action items.');
+      }),
       schema: {
         tags: ['actions'],
         summary: 'Create an action item (members of the incident and leads); the owner must be able to read the incident',
@@ -94,7 +97,12 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
 
   app.patch(
     '/actions/:id',
-    { config: onlyFor(mayEver.writeToIncident, 'Only members of this incident and leads change its action items.'),
+    { config: onlyFor(mayEver.writeToIncident, 'Only members of this incident and leads change its action items.', (request) => {
+        const action = actions.get(pathId(request.params, 'action'));
+        if (!action) throw problems.notFound('action');
+        const { user, member } = access(request, action.incidentId);
+        if (!may.contribute(user, member)) throw problems.forbidden('Only members of this incident and leads change its action items.');
+      }),
       schema: {
         tags: ['actions'],
         summary: 'Change an action item based on its version (members of the incident and leads); 409 with `current` when stale',

@@ -96,7 +96,10 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
 
   app.patch(
     '/incidents/:id',
-    { config: onlyFor(mayEver.changeIncident, 'Leads and the co-leads of this incident change it.'),
+    { config: onlyFor(mayEver.changeIncident, 'Leads and the co-leads of this incident change it.', (request) => {
+        const { user, coLead } = readable(request, pathId(request.params, 'incident'));
+        if (!may.decide(user, coLead)) throw problems.forbidden('Leads and the co-leads of this incident change it.');
+      }),
       schema: {
         tags: ['incidents'],
         summary: 'Change an incident based on its version (leads; co-leads: status, severity, marking, title, summary, minerals). 409 with `current` when stale',
@@ -142,7 +145,10 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/incidents/:id/messages',
-    { config: onlyFor(mayEver.writeToIncident, 'Only members of this incident and leads post to it.'),
+    { config: onlyFor(mayEver.writeToIncident, 'Only members of this incident and leads post to it.', (request) => {
+        const { user, member, coLead } = readable(request, pathId(request.params, 'incident'));
+        if (!may.contribute(user, member) && !may.decide(user, coLead)) throw problems.forbidden('Only members of this incident and leads post to it.');
+      }),
       schema: {
         tags: ['incidents'],
         summary: 'Post a note (members and leads) or record a decision (leads and co-leads)',
