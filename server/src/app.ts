@@ -9,7 +9,7 @@ import { AllowedOrigins } from './http/origins.ts';
 import { problems } from './http/problem.ts';
 import { problemsPlugin, sendProblem, toProblem } from './plugins/problems.ts';
 import { authPlugin } from './plugins/auth.ts';
-import { realtimePlugin } from './plugins/realtime.ts';
+import { realtimePlugin, type SocketLimits } from './plugins/realtime.ts';
 import { securityPlugin } from './plugins/security.ts';
 import { clientBuilt, clientPlugin } from './plugins/client.ts';
 import { docsPlugin } from './plugins/docs.ts';
@@ -41,6 +41,8 @@ export interface AppOptions {
   sessionIdleMinutes?: number;
   sessionMaxHours?: number;
   rateLimitPerMinute?: number;
+  /** What one socket may send (plugins/realtime.ts); benchmarks that re-subscribe in a loop raise it. */
+  socketLimits?: Partial<SocketLimits>;
   /** log2 of scrypt's N for new password hashes; 17 (OWASP) unless a test lowers it. */
   passwordLog2N?: number;
   /** The clock every service reads; tests move it to expire sessions. */
@@ -130,7 +132,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cookie);
   await app.register(securityPlugin);
   await app.register(authPlugin);
-  await app.register(realtimePlugin);
+  await app.register(realtimePlugin, { limits: options.socketLimits });
   await app.register(docsPlugin);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));

@@ -111,7 +111,8 @@ export const SUBSCRIBE_ACK_LIMIT = 500;
 
 export type SubscribeAck =
   | { ok: true; events: LodestoneEvent[]; head: number; more: boolean }
-  | { ok: false; error: { status: number; title: string } };
+  /** `retryAfter` (seconds) comes with a 429: too many subscribes on this socket. */
+  | { ok: false; error: { status: number; title: string; retryAfter?: number } };
 
 export interface PresenceUpdate {
   stream: StreamName;

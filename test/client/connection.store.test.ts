@@ -144,16 +144,20 @@ describe('connection store', () => {
     expect(refusals).toEqual([{ status: 403, title: 'Not allowed' }]);
   });
 
-  it('asks again a second later when the server says too many subscriptions (429), then catches up', async () => {
+  it('asks again after the retryAfter of a 429 (too many subscriptions), showing it is not live meanwhile, then catches up', async () => {
     vi.useFakeTimers();
     try {
       const refusals: unknown[] = [];
-      fake.answer = () => ({ ok: false, error: { status: 429, title: 'Too many subscriptions: try again in a second' } });
+      fake.answer = () => ({ ok: false, error: { status: 429, title: 'Too many subscriptions: try again shortly', retryAfter: 2 } });
       store.follow('alerts', 0, { apply: (e) => applied.push(e.seq), refused: (e) => refusals.push(e) });
       fake.connect();
       await vi.advanceTimersByTimeAsync(0);
       expect(fake.subscribes).toHaveLength(1);
       fake.answer = () => ({ ok: true, events: range(1, 2), head: 2, more: false });
+      await vi.advanceTimersByTimeAsync(1_000);
+      // Waiting out the server's retryAfter is still catching up, not live.
+      expect(fake.subscribes).toHaveLength(1);
+      expect(store.status).toBe('reconnecting');
       await vi.advanceTimersByTimeAsync(1_000);
       expect(fake.subscribes).toEqual([{ stream: 'alerts', after: 0 }, { stream: 'alerts', after: 0 }]);
       expect(applied).toEqual([1, 2]);
@@ -170,12 +174,23 @@ describe('connection store', () => {
       store.follow('alerts', 0, { apply: (e) => applied.push(e.seq) });
       fake.connect();
       await vi.advanceTimersByTimeAsync(0);
+      // The first attempt to come back is refused for 8 s more; the next one is let in.
+      let refusals = 1;
+      const connect = fake.connect.bind(fake);
+      fake.connect = () => {
+        if (refusals-- > 0) fake.fire('connect_error', Object.assign(new Error('too many requests'), { data: { retryAfter: 8 } }));
+        else connect();
+      };
       fake.connected = false;
       fake.fire('disconnect', 'io server disconnect');
-      fake.fire('connect_error', new Error('too many requests'));
       expect(store.status).toBe('reconnecting');
       fake.answer = () => ({ ok: true, events: range(1, 3), head: 3, more: false });
-      await vi.advanceTimersByTimeAsync(11_000);
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(refusals).toBe(0);
+      expect(fake.connected).toBe(false);
+      await vi.advanceTimersByTimeAsync(8_000);
+      expect(fake.connected).toBe(false);
+      await vi.advanceTimersByTimeAsync(500);
       expect(fake.connected).toBe(true);
       expect(applied).toEqual([1, 2, 3]);
       expect(store.status).toBe('live');

@@ -15,8 +15,12 @@ import { type Client, freePort, seedCast, ServerProcess, sleep } from './lib/ser
 
 export interface CrashLoopResult {
   kills: number;
+  /** The seed of the random choices and kill moments: `--seed N` repeats the run's choices. */
+  seed: number;
   acknowledged: { alerts: number; notes: number; actionUpdates: number; total: number };
+  /** Mutations sent; those not acknowledged were refused (409: another worker changed the action item first) or given up. */
   attempted: number;
+  conflicts: number;
   missingAfterRestart: number;
   duplicated: number;
   nonContiguousStreams: string[];
@@ -65,6 +69,8 @@ export async function crashLoop(options: { kills: number; seed?: number; workers
     const acked = { alerts: new Set<string>(), notes: new Set<string>(), actions: new Map<string, number>() };
     const titles = new Set<string>();
     let attempted = 0;
+    let conflicts = 0;
+    let actionUpdates = 0;
     let running = true;
 
     /**
@@ -106,10 +112,12 @@ export async function crashLoop(options: { kills: number; seed?: number; workers
           const action = actions[Math.floor(rand() * actions.length)] as { id: string; version: number };
           const res = await mutate(client, 'PATCH', `/actions/${action.id}`, { version: action.version, title: `Updated ${n}-${i}` });
           if (res && res.status === 200) {
+            actionUpdates++;
             const version = (res.body as { version: number }).version;
             action.version = Math.max(action.version, version);
             acked.actions.set(action.id, Math.max(acked.actions.get(action.id) ?? 0, version));
           } else if (res && res.status === 409) {
+            conflicts++;
             action.version = (res.body as { current?: { version: number } }).current?.version ?? action.version;
           }
         }
@@ -140,8 +148,12 @@ export async function crashLoop(options: { kills: number; seed?: number; workers
       for (const id of acked.alerts) if (!alertThere.get(id)) missing++;
       for (const id of acked.notes) if (!noteThere.get(id)) missing++;
       for (const [id, version] of acked.actions) if (((actionVersion.get(id) as number | undefined) ?? 0) < version) missing++;
-      // A retried mutation must not be applied twice: each alert title at most once.
-      const duplicated = (sqlite.prepare("SELECT count(*) FROM (SELECT title FROM alerts WHERE title LIKE 'crash alert %' GROUP BY title HAVING count(*) > 1)").pluck().get() as number) ?? 0;
+      // A retried mutation must not be applied twice: each alert title and each note body at most once,
+      // and each acknowledged action-item version once (versions rise by one per applied change).
+      const duplicated =
+        ((sqlite.prepare("SELECT count(*) FROM (SELECT title FROM alerts WHERE title LIKE 'crash alert %' GROUP BY title HAVING count(*) > 1)").pluck().get() as number) ?? 0) +
+        ((sqlite.prepare("SELECT count(*) FROM (SELECT body FROM messages WHERE body LIKE 'crash note %' GROUP BY body HAVING count(*) > 1)").pluck().get() as number) ?? 0) +
+        ((sqlite.prepare("SELECT count(*) FROM (SELECT json_extract(data, '$.title') AS title FROM events WHERE type = 'action.updated' AND json_extract(data, '$.title') LIKE 'Updated %' GROUP BY title HAVING count(*) > 1)").pluck().get() as number) ?? 0);
       const gaps = sqlite
         .prepare('SELECT e.stream AS stream FROM events e JOIN streams s ON s.name = e.stream GROUP BY e.stream HAVING count(*) != max(e.seq) OR min(e.seq) != 1 OR max(e.seq) != max(s.head_seq)')
         .pluck()
@@ -151,8 +163,10 @@ export async function crashLoop(options: { kills: number; seed?: number; workers
       const sorted = [...readyTimes].sort((a, b) => a - b);
       return {
         kills: options.kills,
-        acknowledged: { alerts: acked.alerts.size, notes: acked.notes.size, actionUpdates: [...acked.actions.values()].length, total: acked.alerts.size + acked.notes.size + acked.actions.size },
+        seed,
+        acknowledged: { alerts: acked.alerts.size, notes: acked.notes.size, actionUpdates, total: acked.alerts.size + acked.notes.size + actionUpdates },
         attempted,
+        conflicts,
         missingAfterRestart: missing,
         duplicated,
         nonContiguousStreams: gaps,

@@ -16,7 +16,8 @@ export interface AbuseResult {
   bystanders: number;
   idle: { p50: number; p99: number; alerts: number; incomplete: number };
   flood: { p50: number; p99: number; alerts: number; incomplete: number };
-  abusers: { sockets: number; acks: number; refused: number; cutOff: number; refusedHandshakes: number };
+    /** Subscribe acks and 429s; cut off by the server (packet budget); transport closed (oversize packet); handshakes refused. */
+  abusers: { sockets: number; acks: number; refused: number; cutOff: number; closed: number; refusedHandshakes: number };
 }
 
 const percentile = (values: number[], p: number) => {
@@ -71,7 +72,9 @@ export async function socketAbuse(options: { seconds: number; abusers: number; b
         seen.set(title, { t0: performance.now(), count: 0, last: 0 });
         void poster.ok('POST', '/alerts', { mineral: 'gallium', type: 'price_spike', severity: 'moderate', title, body: 'abuse run' });
       }
-      await sleep(1500);
+      // Wait until every reader has every alert, or give up after 15 s (those count as incomplete).
+      const complete = () => titles.every((t) => (seen.get(t)?.count ?? 0) >= n);
+      for (const deadline = performance.now() + 15_000; !complete() && performance.now() < deadline; ) await sleep(50);
       const done = titles.map((t) => seen.get(t)).filter((e): e is { t0: number; count: number; last: number } => e !== undefined && e.count >= n);
       const latencies = done.map((e) => e.last - e.t0);
       return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), alerts: titles.length, incomplete: titles.length - done.length };
@@ -80,12 +83,19 @@ export async function socketAbuse(options: { seconds: number; abusers: number; b
     const idle = await phase('idle');
     const abuser = spawn(process.execPath, ['--import', 'tsx', 'test/reliability/lib/abuser.ts', server.url, lead.cookie, incident, String(options.abusers)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
-    abuser.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    await sleep(1000);
+    const ready = new Promise<void>((resolve, reject) => {
+      abuser.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('ready\n')) resolve();
+      });
+      abuser.once('exit', (code) => reject(new Error(`the abuser exited (${code}) before it was ready`)));
+      setTimeout(() => reject(new Error('the abuser was not ready within 30 s')), 30_000).unref();
+    });
+    await ready;
     const flood = await phase('flood');
     abuser.stdin.end();
     await new Promise((resolve) => abuser.once('exit', resolve));
-    const got = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { acks: number; refused: number; cutOff: number; refusedHandshakes: number };
+    const got = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as { acks: number; refused: number; cutOff: number; closed: number; refusedHandshakes: number };
     return { bystanders: n, idle, flood, abusers: { sockets: options.abusers, ...got } };
   } finally {
     sockets.forEach((s) => s.close());

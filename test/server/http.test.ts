@@ -3,6 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTestApp, createUser, type TestApp, type TestUser } from '../helpers/app.ts';
+import { openIncident } from '../helpers/incidents.ts';
 
 describe('HTTP: problems, origin, limits, headers', () => {
   let t: TestApp;
@@ -180,6 +181,40 @@ describe('idempotency keys', () => {
     expect(again.body).toBe(first.body);
     expect((await post(a.cookie, 'k'.repeat(129), 'x')).statusCode).toBe(400);
     expect((await post(a.cookie, 'k'.repeat(128), 'x')).statusCode).toBe(201);
+  });
+
+  it('treats two spellings of one path as one path: a percent-encoded id shares the key', async () => {
+    const lead = await createUser(t, 'lead');
+    const incident = await openIncident(t, lead);
+    const spelled = `%${incident.id.charCodeAt(0).toString(16).toUpperCase()}${incident.id.slice(1)}`;
+    const note = (id: string) =>
+      t.app.inject({ method: 'POST', url: `/api/v1/incidents/${id}/messages`, headers: { cookie: lead.cookie, 'idempotency-key': 'k-spelling' }, payload: { body: 'once' } });
+    const stream = `incident:${incident.id}` as const;
+    const first = await note(incident.id);
+    expect(first.statusCode).toBe(201);
+    const events = t.app.lodestone.log.head(stream);
+    const again = await note(spelled);
+    expect(again.statusCode).toBe(201);
+    expect(again.body).toBe(first.body);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(t.app.lodestone.log.head(stream)).toBe(events);
+  });
+
+  it('replays the first answer to a retry even after the caller was removed from the incident', async () => {
+    const lead = await createUser(t, 'lead');
+    const incident = await openIncident(t, lead, { members: [a] });
+    const note = () =>
+      t.app.inject({ method: 'POST', url: `/api/v1/incidents/${incident.id}/messages`, headers: { cookie: a.cookie, 'idempotency-key': 'k-removed' }, payload: { body: 'sent from the outbox' } });
+    const first = await note();
+    expect(first.statusCode).toBe(201);
+    const removed = await t.app.inject({ method: 'DELETE', url: `/api/v1/incidents/${incident.id}/members/${a.user.id}`, headers: { cookie: lead.cookie } });
+    expect(removed.statusCode).toBe(204);
+    const again = await note();
+    expect(again.statusCode).toBe(201);
+    expect(again.body).toBe(first.body);
+    // A new request (another key) is refused: the replay is no way in.
+    const other = await t.app.inject({ method: 'POST', url: `/api/v1/incidents/${incident.id}/messages`, headers: { cookie: a.cookie, 'idempotency-key': 'k-removed-2' }, payload: { body: 'sent from the outbox' } });
+    expect(other.statusCode).toBe(403);
   });
 
   it('applies concurrent requests with one key once', async () => {

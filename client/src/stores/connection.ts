@@ -22,10 +22,16 @@ interface Subscription {
 }
 
 const ACK_TIMEOUT_MS = 10_000;
-/** A subscribe refused with 429 (too many at once) is asked again after this. */
-const RETRY_SUBSCRIBE_MS = 1_000;
-/** The server refuses a session for 10 s after cutting off one of its sockets for flooding. */
-const RECONNECT_AFTER_CUT_OFF_MS = 11_000;
+/** When the server says to retry but not when (seconds). */
+const DEFAULT_RETRY_AFTER_S = 1;
+/** After the server closed the socket on purpose with the session still alive (cut off for flooding). */
+const RECONNECT_AFTER_CUT_OFF_MS = 2_000;
+
+/** The `retryAfter` (seconds) a refusal carries, or the default. */
+function retryAfterOf(details: unknown): number {
+  const value = (details as { retryAfter?: unknown } | undefined)?.retryAfter;
+  return typeof value === 'number' && value > 0 && value <= 3600 ? value : DEFAULT_RETRY_AFTER_S;
+}
 
 /**
  * Owns the socket. Stores follow streams through it: every event reaches them once, in seq
@@ -59,10 +65,10 @@ export const useConnectionStore = defineStore('connection', () => {
   }
 
   /** Reconnects a socket the server closed or refused, once the server's pause is over. */
-  function retryLater(s: LodestoneSocket): void {
+  function retryLater(s: LodestoneSocket, ms: number): void {
     setTimeout(() => {
       if (socket.value === s && !s.connected) s.connect();
-    }, RECONNECT_AFTER_CUT_OFF_MS);
+    }, ms);
   }
 
   /** Opens the socket (the factory is for tests that drive the protocol by hand). */
@@ -83,14 +89,14 @@ export const useConnectionStore = defineStore('connection', () => {
       // Anything else reconnects by itself. If the session lives on, come back after a pause.
       if (reason === 'io server disconnect') {
         sessionEndedListeners.forEach((l) => l());
-        retryLater(s);
+        retryLater(s, RECONNECT_AFTER_CUT_OFF_MS);
       }
     });
     s.on('connect_error', (error) => {
       connected.value = false;
       if (error.message === 'unauthorized') sessionEndedListeners.forEach((l) => l());
-      // Cut off for flooding a moment ago: the server refuses this session for a few seconds.
-      if (error.message === 'too many requests') retryLater(s);
+      // Cut off for flooding too often: the server refuses this session for a few seconds.
+      if (error.message === 'too many requests') retryLater(s, retryAfterOf((error as { data?: unknown }).data) * 1000 + 500);
     });
     s.on('event', receive);
     s.on('presence', (update) => presence.set(update.stream, update.users));
@@ -188,7 +194,12 @@ export const useConnectionStore = defineStore('connection', () => {
     try {
       const ack: SubscribeAck = await s.timeout(ACK_TIMEOUT_MS).emitWithAck('subscribe', { stream: sub.stream, after: sub.lastSeq });
       if (!ack.ok && ack.error.status === 429) {
-        setTimeout(() => void sync(sub), RETRY_SUBSCRIBE_MS);
+        // Still catching up while it waits: the indicator must not say live.
+        syncing.value++;
+        setTimeout(() => {
+          syncing.value--;
+          void sync(sub);
+        }, retryAfterOf(ack.error) * 1000);
         return;
       }
       if (!ack.ok) {

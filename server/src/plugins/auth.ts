@@ -92,6 +92,9 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     const access = request.routeOptions.config?.access;
     if (!url.startsWith('/api/v1/') || access === 'public') return done(null, payload);
     if (!request.auth) return done(problems.unauthorized());
+    // A retry of a request that was answered replays that answer (or is a 422), even if the
+    // caller may no longer act (removed from the incident since): the key decides, after parsing.
+    if (access && answeredBefore(request)) return done(null, payload);
     if (access && !access.allow(request.auth.user)) return done(problems.forbidden(access.detail));
     if (access?.before) {
       try {
@@ -102,6 +105,13 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     }
     done(null, payload);
   });
+
+  /** A POST whose Idempotency-Key already has a stored answer for this user and route. */
+  function answeredBefore(request: FastifyRequest): boolean {
+    const key = request.headers['idempotency-key'];
+    if (request.method !== 'POST' || !request.auth || typeof key !== 'string' || !KEY_PATTERN.test(key)) return false;
+    return app.lodestone.idempotency.find({ userId: request.auth.user.id, method: 'POST', path: scopePath(request), key, requestHash: '' }) !== undefined;
+  }
 
   app.addHook('preHandler', async (request) => {
     if (request.method !== 'POST' || !request.auth) return;

@@ -37,40 +37,80 @@ declare module 'fastify' {
 const SESSION_SWEEP_MS = 2_000;
 
 /**
- * What one socket may send per second. The app subscribes to a few streams when it connects;
- * a subscribe can read 500 events, so past SUBSCRIBES_PER_SECOND it is refused with 429, and a
- * socket sending more than PACKETS_PER_SECOND packets of any kind is cut off. The session or
- * token of a socket that was cut off cannot open another for CUT_OFF_MS: reconnecting does not
- * buy a fresh budget.
+ * What one socket may send. A subscribe can read 500 events, so subscribes draw on a bucket of
+ * `subscribeBurst` refilled at `subscribesPerSecond`; past it the ack is a 429 with `retryAfter`
+ * (seconds). A socket sending more than `packetsPerSecond` packets of any kind is cut off; a
+ * session or token cut off `cutOffsToBlock` times within a minute is refused at the handshake
+ * ('too many requests', with `data.retryAfter`) for `blockMs`, so reconnecting does not buy a
+ * flooder a fresh budget, while one slip of one tab does not lock out the others.
  */
-export const SUBSCRIBES_PER_SECOND = 10;
-export const PACKETS_PER_SECOND = 200;
-export const CUT_OFF_MS = 10_000;
+export interface SocketLimits {
+  subscribeBurst: number;
+  subscribesPerSecond: number;
+  packetsPerSecond: number;
+  cutOffsToBlock: number;
+  blockMs: number;
+}
 
-/** A socket's counts in the current one-second window. */
+export const SOCKET_LIMITS: SocketLimits = { subscribeBurst: 20, subscribesPerSecond: 10, packetsPerSecond: 200, cutOffsToBlock: 3, blockMs: 10_000 };
+
+/** A socket's budgets: a token bucket for subscribes, a one-second window for packets. */
 class SocketBudget {
   private windowStart = 0;
   private packets = 0;
-  private subscribes = 0;
+  private tokens: number;
+  private refilledAt = 0;
 
-  private roll(now: number): void {
-    if (now - this.windowStart >= 1000) {
-      this.windowStart = now;
-      this.packets = 0;
-      this.subscribes = 0;
-    }
+  constructor(private readonly limits: SocketLimits) {
+    this.tokens = limits.subscribeBurst;
   }
 
   /** Counts a packet; false when the socket has sent too many this second. */
   packet(now = Date.now()): boolean {
-    this.roll(now);
-    return ++this.packets <= PACKETS_PER_SECOND;
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.packets = 0;
+    }
+    return ++this.packets <= this.limits.packetsPerSecond;
   }
 
-  /** Counts a subscribe; false when it is over the budget. */
-  subscribe(now = Date.now()): boolean {
-    this.roll(now);
-    return ++this.subscribes <= SUBSCRIBES_PER_SECOND;
+  /** Takes a subscribe from the bucket: 0 when allowed, else the seconds until one is. */
+  subscribe(now = Date.now()): number {
+    const { subscribeBurst, subscribesPerSecond } = this.limits;
+    this.tokens = Math.min(subscribeBurst, this.tokens + ((now - this.refilledAt) / 1000) * subscribesPerSecond);
+    this.refilledAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - this.tokens) / subscribesPerSecond));
+  }
+}
+
+/** Cut-offs per session or token, and the ones refused at the handshake for a while. */
+class CutOffs {
+  private readonly recent = new Map<string, number[]>();
+  private readonly blocked = new Map<string, number>();
+
+  constructor(private readonly limits: SocketLimits) {}
+
+  record(credential: string, now = Date.now()): void {
+    const times = (this.recent.get(credential) ?? []).filter((t) => t > now - 60_000);
+    times.push(now);
+    this.recent.set(credential, times);
+    if (times.length >= this.limits.cutOffsToBlock) this.blocked.set(credential, now + this.limits.blockMs);
+  }
+
+  /** Seconds this credential must still wait before a new socket, or 0. */
+  wait(credential: string, now = Date.now()): number {
+    const until = this.blocked.get(credential);
+    if (until === undefined || until <= now) return 0;
+    return Math.ceil((until - now) / 1000);
+  }
+
+  sweep(now = Date.now()): void {
+    for (const [credential, until] of this.blocked) if (until <= now) this.blocked.delete(credential);
+    for (const [credential, times] of this.recent) if ((times.at(-1) ?? 0) <= now - 60_000) this.recent.delete(credential);
   }
 }
 
@@ -78,7 +118,8 @@ class SocketBudget {
  * Socket.IO on Fastify's HTTP server: authenticates the handshake, runs the subscribe /
  * catch-up protocol, keeps presence for incident rooms, and publishes committed events.
  */
-export const realtimePlugin = fp(async (app: FastifyInstance) => {
+export const realtimePlugin = fp(async (app: FastifyInstance, options: { limits?: Partial<SocketLimits> }) => {
+  const limits: SocketLimits = { ...SOCKET_LIMITS, ...options.limits };
   const { log, sessions, tokens, users, streamAccess, signals, origins } = app.lodestone;
   const io: RealtimeServer = new Server(app.server, {
     path: '/socket.io',
@@ -89,8 +130,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance) => {
   });
   app.decorate('io', io);
 
-  /** Sessions and tokens (by id) whose socket was cut off for flooding, until when. */
-  const cutOff = new Map<string, number>();
+  const cutOffs = new CutOffs(limits);
   const credentialOf = (data: Partial<SocketData>): string => data.tokenId ?? data.sessionId ?? '';
 
   io.use((socket, next) => {
@@ -111,28 +151,29 @@ export const realtimePlugin = fp(async (app: FastifyInstance) => {
     next(throttled(socket.data));
   });
 
-  /** The refusal of a handshake whose credential was cut off a moment ago. */
+  /** The refusal of a handshake whose session or token was cut off too often a moment ago. */
   function throttled(data: Partial<SocketData>): Error | undefined {
-    const until = cutOff.get(credentialOf(data));
-    if (until === undefined) return undefined;
-    if (Date.now() < until) return new Error('too many requests');
-    cutOff.delete(credentialOf(data));
-    return undefined;
+    const retryAfter = cutOffs.wait(credentialOf(data));
+    if (retryAfter === 0) return undefined;
+    return Object.assign(new Error('too many requests'), { data: { retryAfter } });
   }
 
   const presence = new Presence(io);
 
   io.on('connection', (socket: LodestoneSocket) => {
-    const budget = new SocketBudget();
+    const budget = new SocketBudget(limits);
     socket.use((_packet, next) => {
       if (budget.packet()) return next();
+      // Packets already read from the wire still arrive after the cut-off: count the cut-off once.
+      if (!socket.connected) return;
       app.log.warn({ user: socket.data.user?.id }, 'socket sent too many packets: disconnected');
-      cutOff.set(credentialOf(socket.data), Date.now() + CUT_OFF_MS);
+      cutOffs.record(credentialOf(socket.data));
       socket.disconnect(true);
     });
     socket.on('subscribe', (raw, ack) => {
       if (typeof ack !== 'function') return;
-      if (!budget.subscribe()) return ack({ ok: false, error: { status: 429, title: 'Too many subscriptions: try again in a second' } });
+      const retryAfter = budget.subscribe();
+      if (retryAfter > 0) return ack({ ok: false, error: { status: 429, title: 'Too many subscriptions: try again shortly', retryAfter } });
       const answer = subscribe(socket, raw);
       // The events of an ack are spliced from their stored JSON (the wire format is unchanged).
       ack(answer as unknown as SubscribeAck);
@@ -236,8 +277,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance) => {
   });
 
   const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const [credential, until] of cutOff) if (until <= now) cutOff.delete(credential);
+    cutOffs.sweep();
     const checked = new Map<string, boolean>();
     for (const socket of io.of('/').sockets.values()) {
       const id = socket.data.sessionId;

@@ -1,7 +1,7 @@
 // A hostile client, in a process of its own: `sockets` connections that flood `subscribe`
 // (each asking for 500 events), spam packets and send oversize packets, reconnecting whenever
-// they are cut off or refused, until stdin closes. Prints {"acks","refused","cutOff","refusedHandshakes"}
-// when it ends.
+// they are cut off or refused, until stdin closes. Prints "ready" once every socket has connected,
+// and {"acks","refused","cutOff","closed","refusedHandshakes"} when it ends.
 //   tsx test/reliability/lib/abuser.ts <url> <cookie> <stream> <sockets>
 import { io, type Socket } from 'socket.io-client';
 
@@ -9,7 +9,9 @@ const [url = '', cookie = '', stream = '', count = '4'] = process.argv.slice(2);
 let acks = 0;
 let refused = 0;
 let cutOff = 0;
+let closed = 0;
 let refusedHandshakes = 0;
+let connectedOnce = 0;
 let running = true;
 const sockets: Socket[] = [];
 
@@ -28,11 +30,19 @@ function attack(socket: Socket, n: number): void {
 
 for (let i = 0; i < Number(count); i++) {
   const socket = io(url, { path: '/socket.io', transports: ['websocket'], forceNew: true, extraHeaders: { cookie }, reconnectionDelay: 50, reconnectionDelayMax: 200 });
-  socket.on('connect', () => attack(socket, i));
+  let first = true;
+  socket.on('connect', () => {
+    if (first && ++connectedOnce === Number(count)) process.stdout.write('ready\n');
+    first = false;
+    attack(socket, i);
+  });
   socket.on('disconnect', (reason) => {
-    cutOff++;
-    // Cut off by the server: come straight back (socket.io does not for a server disconnect).
-    if (running && reason === 'io server disconnect') setTimeout(() => socket.connect(), 50);
+    // Cut off by the server (the packet budget), or the transport closed (an oversize packet).
+    if (reason === 'io server disconnect') {
+      cutOff++;
+      // Come straight back: socket.io does not by itself after a server disconnect.
+      if (running) setTimeout(() => socket.connect(), 50);
+    } else closed++;
   });
   // Refused at the handshake (cut off a moment ago): keep knocking.
   socket.on('connect_error', () => {
@@ -46,6 +56,6 @@ process.stdin.resume();
 process.stdin.on('end', () => {
   running = false;
   sockets.forEach((s) => s.close());
-  process.stdout.write(`${JSON.stringify({ acks, refused, cutOff, refusedHandshakes })}\n`);
+  process.stdout.write(`${JSON.stringify({ acks, refused, cutOff, closed, refusedHandshakes })}\n`);
   process.exit(0);
 });
