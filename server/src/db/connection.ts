@@ -28,6 +28,9 @@ export function databasePath(url: string): string {
   return path === ':memory:' ? ':memory:' : resolve(path);
 }
 
+/** The page cache of the server's connection, in KiB. */
+export const PAGE_CACHE_KIB = 64 * 1024;
+
 /**
  * Opens the SQLite database with the durability Lodestone promises (WAL, synchronous=FULL,
  * foreign keys, a busy timeout) and applies pending migrations.
@@ -41,6 +44,10 @@ export function openDatabase(url: string): DatabaseHandle {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // Up to 64 MiB of pages kept in memory (SQLite's default is 2 MiB): catch-up re-reads the
+  // recent events of a stream, and a cache miss is a read() of each 4 KiB page. It only grows
+  // as pages are read, to at most the size of the database.
+  sqlite.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   const hadSchema =
     sqlite.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'users'").get() as { n: number };
   const db = drizzle(sqlite, { schema });
