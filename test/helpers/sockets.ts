@@ -14,6 +14,8 @@ export interface SocketOptions {
   cookie?: string;
   token?: string;
   origin?: string;
+  /** WebSocket only unless told (long-polling exercises the other path of the server). */
+  transports?: ('websocket' | 'polling')[];
 }
 
 /** A real Socket.IO client over websocket, authenticated by cookie or token. */
@@ -23,7 +25,7 @@ export function openSocket(baseUrl: string, options: SocketOptions = {}): Client
   if (options.origin) headers.origin = options.origin;
   return io(baseUrl, {
     path: '/socket.io',
-    transports: ['websocket'],
+    transports: options.transports ?? ['websocket'],
     extraHeaders: headers,
     auth: options.token ? { token: options.token } : {},
     reconnection: false,

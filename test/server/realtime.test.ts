@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import type { Actor, LodestoneEvent } from '@lodestone/shared';
 import { append } from '../../server/src/events/event-log.ts';
 import { buildTestApp, createCast, createUser, listen, signIn, type TestApp } from '../helpers/app.ts';
@@ -79,6 +80,31 @@ describe('realtime: handshake, subscribe and catch-up', () => {
     expect(fromPage).toEqual(got.events[0]);
     live.close();
     late.close();
+  });
+
+  it('sends an ack whose events are the very bytes of GET /events, over WebSocket; the same ack over long-polling', async () => {
+    const after = t.app.lodestone.log.head('alerts');
+    post(3);
+    const page = await t.app.inject({ method: 'GET', url: `/api/v1/events?stream=alerts&after=${after}`, headers: { cookie: cast.member.cookie } });
+    const pageEvents = /^\{"events":\[(.*)\],"head":(\d+)\}$/s.exec(page.body);
+    if (!pageEvents) throw new Error(`unexpected page ${page.body.slice(0, 80)}`);
+    // A raw WebSocket speaking Engine.IO 4 / Socket.IO 5: what is on the wire, not what a client library makes of it.
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, { headers: { cookie: cast.member.cookie } });
+    const frames: string[] = [];
+    ws.on('message', (data: Buffer, binary: boolean) => {
+      frames.push(binary ? `<binary>` : data.toString('utf8'));
+      if (frames.at(-1)?.startsWith('0{')) ws.send('40');
+      if (frames.at(-1)?.startsWith('40{')) ws.send(`4217["subscribe",{"stream":"alerts","after":${after}}]`);
+    });
+    await waitFor(() => frames.some((f) => f.startsWith('4317[')), 5000, 'the ack frame');
+    ws.close();
+    const frame = frames.find((f) => f.startsWith('4317[')) ?? '';
+    expect(frame).toBe(`4317[{"ok":true,"events":[${pageEvents[1]}],"head":${pageEvents[2]},"more":false}]`);
+    // Long-polling takes the other path (a string built from the same stored JSON): the same ack.
+    const polling = await connectSocket(url, { cookie: cast.member.cookie, transports: ['polling'] });
+    const viaPolling = await subscribe(polling, { stream: 'alerts', after });
+    polling.close();
+    expect(viaPolling).toEqual(JSON.parse(frame.slice('4317'.length))[0]);
   });
 
   it('sends at most 500 in the ack with `more`, the rest come from GET /events, with no gap or duplicate', async () => {

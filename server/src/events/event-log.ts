@@ -228,6 +228,11 @@ export class EventLog {
     return this.readJsonQuery.all(stream, after, limit) as string[];
   }
 
+  /** The same events' JSON as UTF-8 bytes, one Buffer each. */
+  readBytes(stream: StreamName, after: number, limit: number): Buffer[] {
+    return this.readBytesQuery.all(stream, after, limit) as Buffer[];
+  }
+
   /** A page of GET /events, `{"events":[…],"head":N}`, as UTF-8 bytes assembled from the stored JSON. */
   pageBytes(stream: StreamName, after: number, limit: number): Buffer {
     const rows = this.readBytesQuery.all(stream, after, limit) as Buffer[];

@@ -17,6 +17,10 @@ import type { Revocation } from '../signals.ts';
 import { toAuthUser } from '../features/users/users.service.ts';
 import { SESSION_COOKIE } from './auth.ts';
 import { RawJson, rawJsonParser } from './raw-json-parser.ts';
+import { ackIdOf, rememberAckIds, sendEventsAck } from './ack-frame.ts';
+
+/** What `subscribe` answers when it has sent the ack itself. */
+const SENT = Symbol('sent');
 
 export interface SocketData {
   user: AuthUser;
@@ -170,13 +174,15 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: { limits?
       cutOffs.record(credentialOf(socket.data));
       socket.disconnect(true);
     });
+    rememberAckIds(socket);
     socket.on('subscribe', (raw, ack) => {
       if (typeof ack !== 'function') return;
       const retryAfter = budget.subscribe();
       if (retryAfter > 0) return ack({ ok: false, error: { status: 429, title: 'Too many subscriptions: try again shortly', retryAfter } });
-      const answer = subscribe(socket, raw);
-      // The events of an ack are spliced from their stored JSON (the wire format is unchanged).
-      ack(answer as unknown as SubscribeAck);
+      const answer = subscribe(socket, raw, ackIdOf(socket, ack));
+      // The events of an ack are spliced from their stored JSON (the wire format is unchanged);
+      // on a WebSocket the ack with events has gone already, as one pre-encoded frame.
+      if (answer !== SENT) ack(answer as unknown as SubscribeAck);
     });
     socket.on('unsubscribe', (raw) => {
       const parsed = UnsubscribeRequest.safeParse(raw);
@@ -190,8 +196,11 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: { limits?
     });
   });
 
-  /** Everything here is synchronous: no event can be published between the read and the join. */
-  function subscribe(socket: LodestoneSocket, raw: unknown): SubscribeAck | RawJson {
+  /**
+   * Everything here is synchronous: no event can be published between the read and the join.
+   * With `ackId` (a WebSocket that takes pre-encoded frames), an ack with events is sent here.
+   */
+  function subscribe(socket: LodestoneSocket, raw: unknown, ackId?: number): SubscribeAck | RawJson | typeof SENT {
     const parsed = SubscribeRequest.safeParse(raw);
     if (!parsed.success) return { ok: false, error: { status: 400, title: 'Invalid subscription: give {stream, after?}' } };
     const { stream, after } = parsed.data;
@@ -200,6 +209,15 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: { limits?
     const head = log.head(stream);
     let events: string[] = [];
     let more = false;
+    if (after !== undefined && after < head && ackId !== undefined) {
+      let rows = log.readBytes(stream, after, SUBSCRIBE_ACK_LIMIT + 1);
+      more = rows.length > SUBSCRIBE_ACK_LIMIT;
+      if (more) rows = rows.slice(0, SUBSCRIBE_ACK_LIMIT);
+      void socket.join(stream);
+      presence.changed(stream, socket);
+      sendEventsAck(socket, ackId, rows, head, more);
+      return SENT;
+    }
     if (after !== undefined && after < head) {
       events = log.readJson(stream, after, SUBSCRIBE_ACK_LIMIT + 1);
       more = events.length > SUBSCRIBE_ACK_LIMIT;
