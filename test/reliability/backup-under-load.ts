@@ -6,13 +6,14 @@
 // chain, every note acknowledged before the backup began is in it).
 //   npx tsx test/reliability/backup-under-load.ts [--events 100000]
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '../../server/src/app.ts';
 import { checkDatabase } from '../../server/src/cli/database-file.ts';
 import { ADMIN_PASSWORD, Client, freePort, ROOT, ServerProcess, sleep } from './lib/server-process.ts';
+import { numberArg, percentile, report } from './lib/figures.ts';
 
 export interface BackupResult {
   events: number;
@@ -23,11 +24,6 @@ export interface BackupResult {
   restore: { wallMs: number; output: string };
   restored: { integrityCheck: string; chainVerifies: boolean; events: number; missingAcknowledgedBeforeBackup: number };
 }
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round((sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN) * 10) / 10;
-};
 
 /** Runs an npm script of the project with DATABASE_URL set, as an operator would. */
 function npmRun(script: string, file: string, databaseFile: string): Promise<{ code: number | null; output: string; wallMs: number }> {
@@ -155,12 +151,8 @@ export async function backupUnderLoad(options: { events: number }): Promise<Back
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const i = process.argv.indexOf('--events');
-  const result = await backupUnderLoad({ events: i > 0 ? Number(process.argv[i + 1]) : 100_000 });
-  const line = JSON.stringify({ date: new Date().toISOString(), ...result });
-  process.stdout.write(`${line}\n`);
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/backup-under-load.json', import.meta.url), `${JSON.stringify(JSON.parse(line), null, 2)}\n`);
+  const result = await backupUnderLoad({ events: numberArg('events') ?? 100_000 });
+  report('backup-under-load', result);
   const ok = result.restored.integrityCheck === 'ok' && result.restored.chainVerifies && result.restored.missingAcknowledgedBeforeBackup === 0;
   process.exit(ok ? 0 : 1);
 }

@@ -5,13 +5,14 @@
 //   npx tsx test/reliability/crash-loop.ts [--kills 50] [--seed N]
 // Prints one JSON line of figures and writes test/reliability/results/crash-loop.json.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openReader } from '../../server/src/db/connection.ts';
 import { EventLog } from '../../server/src/events/event-log.ts';
 import { type Client, freePort, seedCast, ServerProcess, sleep } from './lib/server-process.ts';
+import { numberArg, random, report } from './lib/figures.ts';
 
 export interface CrashLoopResult {
   kills: number;
@@ -29,18 +30,6 @@ export interface CrashLoopResult {
   events: number;
   readyAfterRestartMs: { median: number; max: number };
   seconds: number;
-}
-
-/** A small deterministic random source, so that a failing run can be repeated with its seed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const transient = (error: unknown) => error instanceof TypeError || (error as { code?: string }).code !== undefined;
@@ -190,15 +179,8 @@ function expectExit(code: number | null): void {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const arg = (name: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? Number(process.argv[i + 1]) : undefined;
-  };
-  const result = await crashLoop({ kills: arg('kills') ?? 50, seed: arg('seed') });
-  const line = JSON.stringify({ date: new Date().toISOString(), ...result });
-  process.stdout.write(`${line}\n`);
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/crash-loop.json', import.meta.url), `${JSON.stringify(JSON.parse(line), null, 2)}\n`);
+  const result = await crashLoop({ kills: numberArg('kills') ?? 50, seed: numberArg('seed') });
+  report('crash-loop', result);
   const ok = result.missingAfterRestart === 0 && result.duplicated === 0 && result.nonContiguousStreams.length === 0 && result.integrityCheck === 'ok' && result.chainVerifies;
   process.exit(ok ? 0 : 1);
 }

@@ -6,12 +6,13 @@
 //   npx tsx test/reliability/reconnect.ts [--events 1000] [--restarts 3] [--clients 6] [--seed N]
 // Prints one JSON line of figures and writes test/reliability/results/reconnect.json.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { Client, freePort, PASSWORD, seedCast, ServerProcess, sleep } from './lib/server-process.ts';
+import { numberArg, random, report } from './lib/figures.ts';
 
 type Event = { stream: string; seq: number };
 type Ack = { ok: true; events: Event[]; head: number; more: boolean } | { ok: false; error: { status: number; title: string } };
@@ -29,17 +30,6 @@ export interface ReconnectResult {
   outOfOrder: number;
   catchUpMs: { median: number; p95: number; max: number };
   seconds: number;
-}
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** One client following some streams the way the app's connection store does. */
@@ -241,14 +231,7 @@ export async function reconnect(options: { events: number; restarts: number; cli
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const arg = (name: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? Number(process.argv[i + 1]) : undefined;
-  };
-  const result = await reconnect({ events: arg('events') ?? 1000, restarts: arg('restarts') ?? 3, clients: arg('clients'), seed: arg('seed') });
-  const line = JSON.stringify({ date: new Date().toISOString(), ...result });
-  process.stdout.write(`${line}\n`);
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/reconnect.json', import.meta.url), `${JSON.stringify(JSON.parse(line), null, 2)}\n`);
+  const result = await reconnect({ events: numberArg('events') ?? 1000, restarts: numberArg('restarts') ?? 3, clients: numberArg('clients'), seed: numberArg('seed') });
+  report('reconnect', result);
   process.exit(result.duplicates === 0 && result.gaps === 0 && result.outOfOrder === 0 ? 0 : 1);
 }

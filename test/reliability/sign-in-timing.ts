@@ -5,11 +5,12 @@
 // ≤ 10 %. Each real name gets at most 8 failures (the throttle allows 10 per name and address)
 // and the whole run stays under the 100 sign-ins a minute an address may make.
 //   npx tsx test/reliability/sign-in-timing.ts [--pairs 40]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADMIN_PASSWORD, Client, freePort, ServerProcess } from './lib/server-process.ts';
+import { numberArg, report } from './lib/figures.ts';
 
 export interface SignInTimingResult {
   pairs: number;
@@ -80,11 +81,7 @@ export async function signInTiming(options: { pairs: number }): Promise<SignInTi
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const i = process.argv.indexOf('--pairs');
-  const result = await signInTiming({ pairs: i > 0 ? Number(process.argv[i + 1]) : 40 });
-  const line = JSON.stringify({ date: new Date().toISOString(), ...result });
-  process.stdout.write(`${line}\n`);
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/sign-in-timing.json', import.meta.url), `${JSON.stringify(JSON.parse(line), null, 2)}\n`);
+  const result = await signInTiming({ pairs: numberArg('pairs') ?? 40 });
+  report('sign-in-timing', result);
   process.exit(result.within10Percent ? 0 : 1);
 }

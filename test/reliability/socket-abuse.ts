@@ -5,12 +5,13 @@
 // abusers got (acks, 429 refusals, disconnections).
 //   npx tsx test/reliability/socket-abuse.ts [--seconds 8] [--abusers 4]
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { Client, freePort, PASSWORD, ROOT, seedCast, ServerProcess, sleep } from './lib/server-process.ts';
+import { numberArg, percentile, report } from './lib/figures.ts';
 
 export interface AbuseResult {
   bystanders: number;
@@ -19,11 +20,6 @@ export interface AbuseResult {
     /** Subscribe acks and 429s; cut off by the server (packet budget); transport closed (oversize packet); handshakes refused. */
   abusers: { sockets: number; acks: number; refused: number; cutOff: number; closed: number; refusedHandshakes: number };
 }
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round((sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN) * 10) / 10;
-};
 
 export async function socketAbuse(options: { seconds: number; abusers: number; bystanders?: number }): Promise<AbuseResult> {
   const dir = mkdtempSync(join(tmpdir(), 'lodestone-abuse-'));
@@ -105,14 +101,7 @@ export async function socketAbuse(options: { seconds: number; abusers: number; b
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const arg = (name: string) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i > 0 ? Number(process.argv[i + 1]) : undefined;
-  };
-  const result = await socketAbuse({ seconds: arg('seconds') ?? 8, abusers: arg('abusers') ?? 4 });
-  const line = JSON.stringify({ date: new Date().toISOString(), ...result });
-  process.stdout.write(`${line}\n`);
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/socket-abuse.json', import.meta.url), `${JSON.stringify(JSON.parse(line), null, 2)}\n`);
+  const result = await socketAbuse({ seconds: numberArg('seconds') ?? 8, abusers: numberArg('abusers') ?? 4 });
+  report('socket-abuse', result);
   process.exit(result.flood.incomplete === 0 ? 0 : 1);
 }
