@@ -91,12 +91,24 @@ describe('realtime: handshake, subscribe and catch-up', () => {
     // A raw WebSocket speaking Engine.IO 4 / Socket.IO 5: what is on the wire, not what a client library makes of it.
     const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, { headers: { cookie: cast.member.cookie } });
     const frames: string[] = [];
+    let preEncoded = 0;
     ws.on('message', (data: Buffer, binary: boolean) => {
       frames.push(binary ? `<binary>` : data.toString('utf8'));
       if (frames.at(-1)?.startsWith('0{')) ws.send('40');
-      if (frames.at(-1)?.startsWith('40{')) ws.send(`4217["subscribe",{"stream":"alerts","after":${after}}]`);
+      if (frames.at(-1)?.startsWith('40{')) {
+        // The server side of this socket: count the packets it writes with a pre-encoded frame.
+        const server = [...t.app.io.of('/').sockets.values()].at(-1) as unknown as { client: { _packet: (p: unknown, o: { wsPreEncodedFrame?: unknown }) => void } };
+        const write = server.client._packet.bind(server.client);
+        server.client._packet = (p, o) => {
+          if (o?.wsPreEncodedFrame !== undefined) preEncoded++;
+          write(p, o);
+        };
+        ws.send(`4217["subscribe",{"stream":"alerts","after":${after}}]`);
+      }
     });
     await waitFor(() => frames.some((f) => f.startsWith('4317[')), 5000, 'the ack frame');
+    // It went as a pre-encoded frame (the fast path), not as a string Engine.IO encoded.
+    expect(preEncoded).toBe(1);
     ws.close();
     const frame = frames.find((f) => f.startsWith('4317[')) ?? '';
     expect(frame).toBe(`4317[{"ok":true,"events":[${pageEvents[1]}],"head":${pageEvents[2]},"more":false}]`);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { SOCKET_LIMITS } from '../../server/src/plugins/realtime.ts';
 
 const { subscribeBurst, subscribesPerSecond, packetsPerSecond, cutOffsToBlock, blockMs } = SOCKET_LIMITS;
@@ -78,6 +79,47 @@ describe('socket abuse: one socket cannot hurt the others', () => {
     expect(fresh.connected).toBe(true);
     fresh.close();
     sibling.close();
+    other.socket.close();
+  });
+
+  /** A raw Engine.IO 4 / Socket.IO 5 client: what a hostile script speaks, not the client library. */
+  async function rawSocket(cookie: string) {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, { headers: { cookie } });
+    const frames: string[] = [];
+    let closed = false;
+    ws.on('message', (data: Buffer) => frames.push(data.toString('utf8')));
+    ws.on('close', () => (closed = true));
+    await waitFor(() => frames.some((f) => f.startsWith('0{')), 5000, 'the Engine.IO open packet');
+    ws.send('40');
+    await waitFor(() => frames.some((f) => f.startsWith('40{')), 5000, 'the namespace connect');
+    return { ws, frames, closed: () => closed };
+  }
+
+  it('keeps the budget of a connection when it leaves the namespace and joins again', async () => {
+    const raw = await rawSocket(cast.jpLead.cookie);
+    let id = 0;
+    const subscribeRaw = () => raw.ws.send(`42${++id}["subscribe",{"stream":"alerts","after":0}]`);
+    for (let i = 0; i < subscribeBurst; i++) subscribeRaw();
+    await waitFor(() => raw.frames.filter((f) => /^43\d+\[/.test(f)).length === subscribeBurst, 5000, 'the burst of acks');
+    raw.ws.send('41');
+    // Socket.IO handles a disconnect on the next tick; a connect in the same tick would be refused.
+    await new Promise((r) => setTimeout(r, 50));
+    raw.ws.send('40');
+    await waitFor(() => raw.frames.filter((f) => f.startsWith('40{')).length === 2, 5000, `the second namespace connect: ${raw.frames.filter((f) => !f.startsWith('43')).join(' | ').slice(0, 400)}`);
+    for (let i = 0; i < 5; i++) subscribeRaw();
+    await waitFor(() => raw.frames.filter((f) => /^43\d+\[/.test(f)).length === subscribeBurst + 5, 5000, 'the acks after rejoining');
+    const afterRejoin = raw.frames.filter((f) => /^43\d+\[/.test(f)).slice(subscribeBurst);
+    expect(afterRejoin.filter((f) => f.includes('"status":429')).length).toBeGreaterThanOrEqual(4);
+    raw.ws.close();
+  });
+
+  it('counts every packet a connection sends, acks included, and cuts off a flood of them', async () => {
+    const other = await bystander();
+    const raw = await rawSocket(cast.jpLead.cookie);
+    for (let i = 0; i < packetsPerSecond + 50; i++) raw.ws.send(`43${i}[]`);
+    await waitFor(raw.closed, 5000, 'the connection to be closed');
+    expect(raw.frames).toContain('41');
+    await other.stillServed('after an ack flood');
     other.socket.close();
   });
 

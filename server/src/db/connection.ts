@@ -29,7 +29,7 @@ export function databasePath(url: string): string {
 }
 
 /** The page cache of the server's connection, in KiB. */
-export const PAGE_CACHE_KIB = 64 * 1024;
+const PAGE_CACHE_KIB = 64 * 1024;
 
 /**
  * Opens the SQLite database with the durability Lodestone promises (WAL, synchronous=FULL,

@@ -39,6 +39,8 @@ export function rememberAckIds(socket: Socket): void {
 export function ackIdOf(socket: Socket, ack: unknown): number | undefined {
   const id = ids.get(ack as AckFunction);
   if (id === undefined) return undefined;
+  // The frame is built for the main namespace, whose packets carry no namespace prefix.
+  if (socket.nsp.name !== '/') return undefined;
   const internals = socket as unknown as SocketInternals;
   const transport = internals.conn.transport;
   if (transport.name !== 'websocket' || typeof internals.client._packet !== 'function') return undefined;
@@ -78,7 +80,8 @@ export function sendEventsAck(socket: Socket, id: number, events: Buffer[], head
   parts.push(Buffer.from(`],"head":${head},"more":${more}}]`));
   const payload = Buffer.concat(parts);
   const internals = socket as unknown as SocketInternals;
-  // The data is what Engine.IO would send were the frame not used: a refusal the app retries.
-  const fallback = `3${id}[{"ok":false,"error":{"status":503,"title":"Try again"}}]`;
+  // The data is what Engine.IO would send were the frame not used (ackIdOf makes sure it is):
+  // a 429, which the app answers by subscribing again a second later.
+  const fallback = `3${id}[{"ok":false,"error":{"status":429,"title":"Try again","retryAfter":1}}]`;
   internals.client._packet?.(fallback, { preEncoded: true, wsPreEncodedFrame: [textFrameHeader(payload.length), payload] });
 }

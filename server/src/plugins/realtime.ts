@@ -58,7 +58,10 @@ export interface SocketLimits {
 
 export const SOCKET_LIMITS: SocketLimits = { subscribeBurst: 20, subscribesPerSecond: 10, packetsPerSecond: 200, cutOffsToBlock: 3, blockMs: 10_000 };
 
-/** A socket's budgets: a token bucket for subscribes, a one-second window for packets. */
+/**
+ * A connection's budgets: a token bucket for subscribes, a one-second window for packets. Times
+ * are `performance.now()`, which never steps back as the wall clock can.
+ */
 class SocketBudget {
   private windowStart = 0;
   private packets = 0;
@@ -70,7 +73,7 @@ class SocketBudget {
   }
 
   /** Counts a packet; false when the socket has sent too many this second. */
-  packet(now = Date.now()): boolean {
+  packet(now = performance.now()): boolean {
     if (now - this.windowStart >= 1000) {
       this.windowStart = now;
       this.packets = 0;
@@ -79,7 +82,7 @@ class SocketBudget {
   }
 
   /** Takes a subscribe from the bucket: 0 when allowed, else the seconds until one is. */
-  subscribe(now = Date.now()): number {
+  subscribe(now = performance.now()): number {
     const { subscribeBurst, subscribesPerSecond } = this.limits;
     this.tokens = Math.min(subscribeBurst, this.tokens + ((now - this.refilledAt) / 1000) * subscribesPerSecond);
     this.refilledAt = now;
@@ -98,7 +101,7 @@ class CutOffs {
 
   constructor(private readonly limits: SocketLimits) {}
 
-  record(credential: string, now = Date.now()): void {
+  record(credential: string, now = performance.now()): void {
     const times = (this.recent.get(credential) ?? []).filter((t) => t > now - 60_000);
     times.push(now);
     this.recent.set(credential, times);
@@ -106,13 +109,13 @@ class CutOffs {
   }
 
   /** Seconds this credential must still wait before a new socket, or 0. */
-  wait(credential: string, now = Date.now()): number {
+  wait(credential: string, now = performance.now()): number {
     const until = this.blocked.get(credential);
     if (until === undefined || until <= now) return 0;
     return Math.ceil((until - now) / 1000);
   }
 
-  sweep(now = Date.now()): void {
+  sweep(now = performance.now()): void {
     for (const [credential, until] of this.blocked) if (until <= now) this.blocked.delete(credential);
     for (const [credential, times] of this.recent) if ((times.at(-1) ?? 0) <= now - 60_000) this.recent.delete(credential);
   }
@@ -164,16 +167,35 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: { limits?
 
   const presence = new Presence(io);
 
-  io.on('connection', (socket: LodestoneSocket) => {
-    const budget = new SocketBudget(limits);
-    socket.use((_packet, next) => {
-      if (budget.packet()) return next();
+  /**
+   * The budgets of a socket's Engine.IO connection, counted on every message packet the
+   * connection reads (events, acks, namespace connects alike): leaving the namespace and joining
+   * it again on the same connection does not reset them.
+   */
+  const budgets = new WeakMap<object, { budget: SocketBudget; socket: LodestoneSocket }>();
+  function budgetOf(socket: LodestoneSocket): SocketBudget {
+    const conn = socket.conn;
+    const known = budgets.get(conn);
+    if (known) {
+      known.socket = socket;
+      return known.budget;
+    }
+    const entry = { budget: new SocketBudget(limits), socket };
+    budgets.set(conn, entry);
+    conn.on('packet', (packet: { type: string }) => {
+      if (packet.type !== 'message' || entry.budget.packet()) return;
       // Packets already read from the wire still arrive after the cut-off: count the cut-off once.
-      if (!socket.connected) return;
-      app.log.warn({ user: socket.data.user?.id }, 'socket sent too many packets: disconnected');
-      cutOffs.record(credentialOf(socket.data));
-      socket.disconnect(true);
+      if (conn.readyState !== 'open') return;
+      app.log.warn({ user: entry.socket.data.user?.id }, 'socket sent too many packets: disconnected');
+      cutOffs.record(credentialOf(entry.socket.data));
+      if (entry.socket.connected) entry.socket.disconnect(true);
+      else conn.close();
     });
+    return entry.budget;
+  }
+
+  io.on('connection', (socket: LodestoneSocket) => {
+    const budget = budgetOf(socket);
     rememberAckIds(socket);
     socket.on('subscribe', (raw, ack) => {
       if (typeof ack !== 'function') return;
