@@ -1,4 +1,5 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RecordModel } from './record.model.ts';
 import type { PdfJob, PdfResult, PdfSource } from './pdf.process.ts';
@@ -7,9 +8,22 @@ import type { PdfJob, PdfResult, PdfSource } from './pdf.process.ts';
 export class RecordNotFound extends Error {}
 
 const ENTRY = fileURLToPath(new URL('./pdf.process.mjs', import.meta.url));
+const CHRT = '/usr/bin/chrt';
+
+let idleScheduling: boolean | undefined;
+/**
+ * Whether this machine can run the PDF process under Linux's SCHED_IDLE policy (`chrt --idle`):
+ * it then gets a core only when nothing else wants one, which keeps it further out of the event
+ * loop's way than the lowest nice level, which still takes a share. Checked once.
+ */
+function canScheduleIdle(): boolean {
+  idleScheduling ??= existsSync(CHRT) && spawnSync(CHRT, ['--idle', '0', process.execPath, '-e', ''], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+  return idleScheduling;
+}
 
 /**
- * Renders PDFs in a child process at the lowest CPU priority, so a long record (10,000 entries
+ * Renders PDFs in a child process at the lowest CPU priority (SCHED_IDLE where Linux's `chrt`
+ * allows, else nice 19 on every thread), so a long record (10,000 entries
  * take seconds) never slows the event loop that carries everyone's live events: not by running
  * on it, and not by competing with it for a core. With a database file, the process also reads
  * the incident and builds the record on its own read-only connection. One process, started on
@@ -30,7 +44,9 @@ export class PdfRenderer {
 
   private start(): ChildProcess {
     if (this.child) return this.child;
-    const child = fork(ENTRY, [], { serialization: 'advanced', execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const options: { serialization: 'advanced'; stdio: StdioOptions } = { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] };
+    // chrt execs Node in its own place, which keeps the IPC channel fork() would set up.
+    const child = canScheduleIdle() ? spawn(CHRT, ['--idle', '0', process.execPath, ENTRY], options) : fork(ENTRY, [], { ...options, execArgv: [] });
     child.on('message', (result: PdfResult) => {
       const waiting = this.pending.get(result.id);
       if (!waiting) return;
