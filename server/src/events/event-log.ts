@@ -41,8 +41,18 @@ export function sha256Hex(input: string): string {
 
 type EventRow = typeof events.$inferSelect;
 
-const OPEN_PAGE = Buffer.from('{"events":[');
 const COMMA = Buffer.from(',');
+
+/** `open`, the events' stored JSON bytes separated by commas, then `close`, as one Buffer. */
+export function spliceEvents(open: string, events: Buffer[], close: string): Buffer {
+  const parts: Buffer[] = [Buffer.from(open)];
+  events.forEach((event, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(event);
+  });
+  parts.push(Buffer.from(close));
+  return Buffer.concat(parts);
+}
 
 /** The API's JSON of an event, written from parts already serialized: `data` is not encoded twice. */
 function eventJson(event: LodestoneEvent, data: string): string {
@@ -235,14 +245,7 @@ export class EventLog {
 
   /** A page of GET /events, `{"events":[…],"head":N}`, as UTF-8 bytes assembled from the stored JSON. */
   pageBytes(stream: StreamName, after: number, limit: number): Buffer {
-    const rows = this.readBytesQuery.all(stream, after, limit) as Buffer[];
-    const parts: Buffer[] = [OPEN_PAGE];
-    rows.forEach((row, i) => {
-      if (i > 0) parts.push(COMMA);
-      parts.push(row);
-    });
-    parts.push(Buffer.from(`],"head":${this.head(stream)}}`));
-    return Buffer.concat(parts);
+    return spliceEvents('{"events":[', this.readBytes(stream, after, limit), `],"head":${this.head(stream)}}`);
   }
 
   /** Re-computes every stream's chain from the stored rows and names the first event that fails. */

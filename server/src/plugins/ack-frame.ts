@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io';
+import { spliceEvents } from '../events/event-log.ts';
 
 /**
  * A subscribe ack with up to 500 events is the largest message a socket sends (about 350 KB).
@@ -65,20 +66,12 @@ function textFrameHeader(length: number): Buffer {
   return header;
 }
 
-const COMMA = Buffer.from(',');
-
 /**
  * Sends `{"ok":true,"events":[…],"head":H,"more":M}` as the ack of packet `id`: Engine.IO message
  * `4`, Socket.IO ACK `3`, the id, and the argument list — assembled from the events' UTF-8 bytes.
  */
 export function sendEventsAck(socket: Socket, id: number, events: Buffer[], head: number, more: boolean): void {
-  const parts: Buffer[] = [Buffer.from(`43${id}[{"ok":true,"events":[`)];
-  events.forEach((event, i) => {
-    if (i > 0) parts.push(COMMA);
-    parts.push(event);
-  });
-  parts.push(Buffer.from(`],"head":${head},"more":${more}}]`));
-  const payload = Buffer.concat(parts);
+  const payload = spliceEvents(`43${id}[{"ok":true,"events":[`, events, `],"head":${head},"more":${more}}]`);
   const internals = socket as unknown as SocketInternals;
   // The data is what Engine.IO would send were the frame not used (ackIdOf makes sure it is):
   // a 429, which the app answers by subscribing again a second later.

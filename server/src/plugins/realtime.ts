@@ -229,25 +229,17 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: { limits?
     const decision = streamAccess.check(socket.data.user, stream);
     if (!decision.ok) return { ok: false, error: { status: decision.status, title: decision.title } };
     const head = log.head(stream);
-    let events: string[] = [];
-    let more = false;
-    if (after !== undefined && after < head && ackId !== undefined) {
-      let rows = log.readBytes(stream, after, SUBSCRIBE_ACK_LIMIT + 1);
-      more = rows.length > SUBSCRIBE_ACK_LIMIT;
-      if (more) rows = rows.slice(0, SUBSCRIBE_ACK_LIMIT);
-      void socket.join(stream);
-      presence.changed(stream, socket);
-      sendEventsAck(socket, ackId, rows, head, more);
-      return SENT;
-    }
-    if (after !== undefined && after < head) {
-      events = log.readJson(stream, after, SUBSCRIBE_ACK_LIMIT + 1);
-      more = events.length > SUBSCRIBE_ACK_LIMIT;
-      if (more) events = events.slice(0, SUBSCRIBE_ACK_LIMIT);
-    }
+    const missed = after !== undefined && after < head;
     void socket.join(stream);
     presence.changed(stream, socket);
-    return new RawJson(`{"ok":true,"events":[${events.join(',')}],"head":${head},"more":${more}}`);
+    if (missed && ackId !== undefined) {
+      const rows = log.readBytes(stream, after, SUBSCRIBE_ACK_LIMIT + 1);
+      sendEventsAck(socket, ackId, rows.slice(0, SUBSCRIBE_ACK_LIMIT), head, rows.length > SUBSCRIBE_ACK_LIMIT);
+      return SENT;
+    }
+    const events = missed ? log.readJson(stream, after, SUBSCRIBE_ACK_LIMIT + 1) : [];
+    const more = events.length > SUBSCRIBE_ACK_LIMIT;
+    return new RawJson(`{"ok":true,"events":[${events.slice(0, SUBSCRIBE_ACK_LIMIT).join(',')}],"head":${head},"more":${more}}`);
   }
 
   const LIST_CHANGES = new Set(['incident.created', 'incident.updated', 'member.added', 'member.removed']);
