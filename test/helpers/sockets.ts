@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import { WebSocket } from 'ws';
 import type {
   ClientToServerEvents,
   LodestoneEvent,
@@ -76,4 +77,20 @@ export function waitForDisconnect(socket: ClientSocket, timeoutMs = 5000): Promi
       resolve(reason);
     });
   });
+}
+
+/**
+ * A raw Engine.IO 4 / Socket.IO 5 client over WebSocket, connected to the main namespace: what
+ * is on the wire (and what a hostile script speaks), not what the client library makes of it.
+ */
+export async function rawSocket(baseUrl: string, cookie: string): Promise<{ ws: WebSocket; frames: string[]; closed: () => boolean }> {
+  const ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, { headers: { cookie } });
+  const frames: string[] = [];
+  let closed = false;
+  ws.on('message', (data: Buffer, binary: boolean) => frames.push(binary ? '<binary>' : data.toString('utf8')));
+  ws.on('close', () => (closed = true));
+  await waitFor(() => frames.some((f) => f.startsWith('0{')), 5000, 'the Engine.IO open packet');
+  ws.send('40');
+  await waitFor(() => frames.some((f) => f.startsWith('40{')), 5000, 'the namespace connect');
+  return { ws, frames, closed: () => closed };
 }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import type { Actor, LodestoneEvent } from '@lodestone/shared';
 import { append } from '../../server/src/events/event-log.ts';
 import { buildTestApp, createCast, createUser, listen, signIn, type TestApp } from '../helpers/app.ts';
-import { connectSocket, openSocket, record, subscribe, waitFor, waitForDisconnect } from '../helpers/sockets.ts';
+import { connectSocket, openSocket, rawSocket, record, subscribe, waitFor, waitForDisconnect } from '../helpers/sockets.ts';
 
 describe('realtime: handshake, subscribe and catch-up', () => {
   let t: TestApp;
@@ -89,23 +88,16 @@ describe('realtime: handshake, subscribe and catch-up', () => {
     const pageEvents = /^\{"events":\[(.*)\],"head":(\d+)\}$/s.exec(page.body);
     if (!pageEvents) throw new Error(`unexpected page ${page.body.slice(0, 80)}`);
     // A raw WebSocket speaking Engine.IO 4 / Socket.IO 5: what is on the wire, not what a client library makes of it.
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, { headers: { cookie: cast.member.cookie } });
-    const frames: string[] = [];
+    const { ws, frames } = await rawSocket(url, cast.member.cookie);
+    // The server side of this socket: count the packets it writes with a pre-encoded frame.
+    const server = [...t.app.io.of('/').sockets.values()].at(-1) as unknown as { client: { _packet: (p: unknown, o: { wsPreEncodedFrame?: unknown }) => void } };
+    const write = server.client._packet.bind(server.client);
     let preEncoded = 0;
-    ws.on('message', (data: Buffer, binary: boolean) => {
-      frames.push(binary ? `<binary>` : data.toString('utf8'));
-      if (frames.at(-1)?.startsWith('0{')) ws.send('40');
-      if (frames.at(-1)?.startsWith('40{')) {
-        // The server side of this socket: count the packets it writes with a pre-encoded frame.
-        const server = [...t.app.io.of('/').sockets.values()].at(-1) as unknown as { client: { _packet: (p: unknown, o: { wsPreEncodedFrame?: unknown }) => void } };
-        const write = server.client._packet.bind(server.client);
-        server.client._packet = (p, o) => {
-          if (o?.wsPreEncodedFrame !== undefined) preEncoded++;
-          write(p, o);
-        };
-        ws.send(`4217["subscribe",{"stream":"alerts","after":${after}}]`);
-      }
-    });
+    server.client._packet = (p, o) => {
+      if (o?.wsPreEncodedFrame !== undefined) preEncoded++;
+      write(p, o);
+    };
+    ws.send(`4217["subscribe",{"stream":"alerts","after":${after}}]`);
     await waitFor(() => frames.some((f) => f.startsWith('4317[')), 5000, 'the ack frame');
     // It went as a pre-encoded frame (the fast path), not as a string Engine.IO encoded.
     expect(preEncoded).toBe(1);

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { SOCKET_LIMITS } from '../../server/src/plugins/realtime.ts';
 
 const { subscribeBurst, subscribesPerSecond, packetsPerSecond, cutOffsToBlock, blockMs } = SOCKET_LIMITS;
 import { alertInput, buildTestApp, createCast, listen, signIn, type TestApp } from '../helpers/app.ts';
-import { connectSocket, record, subscribe, waitFor, waitForDisconnect } from '../helpers/sockets.ts';
+import { connectSocket, rawSocket, record, subscribe, waitFor, waitForDisconnect } from '../helpers/sockets.ts';
 
 describe('socket abuse: one socket cannot hurt the others', () => {
   let t: TestApp;
@@ -82,21 +81,8 @@ describe('socket abuse: one socket cannot hurt the others', () => {
     other.socket.close();
   });
 
-  /** A raw Engine.IO 4 / Socket.IO 5 client: what a hostile script speaks, not the client library. */
-  async function rawSocket(cookie: string) {
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, { headers: { cookie } });
-    const frames: string[] = [];
-    let closed = false;
-    ws.on('message', (data: Buffer) => frames.push(data.toString('utf8')));
-    ws.on('close', () => (closed = true));
-    await waitFor(() => frames.some((f) => f.startsWith('0{')), 5000, 'the Engine.IO open packet');
-    ws.send('40');
-    await waitFor(() => frames.some((f) => f.startsWith('40{')), 5000, 'the namespace connect');
-    return { ws, frames, closed: () => closed };
-  }
-
   it('keeps the budget of a connection when it leaves the namespace and joins again', async () => {
-    const raw = await rawSocket(cast.jpLead.cookie);
+    const raw = await rawSocket(url, cast.jpLead.cookie);
     let id = 0;
     const subscribeRaw = () => raw.ws.send(`42${++id}["subscribe",{"stream":"alerts","after":0}]`);
     for (let i = 0; i < subscribeBurst; i++) subscribeRaw();
@@ -115,7 +101,7 @@ describe('socket abuse: one socket cannot hurt the others', () => {
 
   it('counts every packet a connection sends, acks included, and cuts off a flood of them', async () => {
     const other = await bystander();
-    const raw = await rawSocket(cast.jpLead.cookie);
+    const raw = await rawSocket(url, cast.jpLead.cookie);
     for (let i = 0; i < packetsPerSecond + 50; i++) raw.ws.send(`43${i}[]`);
     await waitFor(raw.closed, 5000, 'the connection to be closed');
     expect(raw.frames).toContain('41');
