@@ -92,7 +92,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     try {
       text = utf8.decode(body);
     } catch {
-      return done(problems.invalid([{ path: '', message: 'is not valid UTF-8' }], 'The body is not valid UTF-8.'));
+      return done(problems.invalid([{ path: '', message: 'is not valid UTF-8', code: 'invalid_utf8' }], 'The body is not valid UTF-8.'));
     }
     void parseJson(request, text, done);
   });

@@ -12,7 +12,7 @@ export const Priorities = ['p1', 'p2', 'p3', 'p4'] as const;
 export const Priority = z.enum(Priorities);
 export type Priority = z.infer<typeof Priority>;
 
-export const ProvisionId = z.string().refine((id) => provisionsById.has(id), { message: 'is not a framework provision (see GET /provisions)' });
+export const ProvisionId = z.string().refine((id) => provisionsById.has(id), { message: 'is not a framework provision (see GET /provisions)', params: { code: 'unknown_provision' } });
 
 export const ActionCreate = z.strictObject({
   title: Title,
@@ -37,7 +37,7 @@ export const ActionPatch = z
     status: ActionStatus.optional(),
     dueAt: IsoTime.nullable().optional(),
   })
-  .refine((v) => Object.keys(v).some((k) => k !== 'version'), { message: 'names no field to change besides version', when: onlyIfValid });
+  .refine((v) => Object.keys(v).some((k) => k !== 'version'), { message: 'names no field to change besides version', params: { code: 'no_change' }, when: onlyIfValid });
 export type ActionPatch = z.infer<typeof ActionPatch>;
 
 export const Action = z.object({

@@ -21,7 +21,7 @@ export const AlertStatuses = ['new', 'acknowledged', 'escalated', 'dismissed'] a
 export const AlertStatus = z.enum(AlertStatuses);
 export type AlertStatus = z.infer<typeof AlertStatus>;
 
-export const MineralId = z.string().refine((id) => mineralsById.has(id), { message: 'is not a known mineral id (see GET /minerals)' });
+export const MineralId = z.string().refine((id) => mineralsById.has(id), { message: 'is not a known mineral id (see GET /minerals)', params: { code: 'unknown_mineral' } });
 
 /** ISO 3166-1 alpha-2 code of the country the disruption comes from. */
 export const CountryCode = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as CN');
@@ -59,6 +59,7 @@ export const AlertEscalate = z
   .strictObject({ incidentId: Id.optional(), incident: EscalationIncident.optional() })
   .refine((v) => (v.incidentId === undefined) !== (v.incident === undefined), {
     message: 'give either incidentId (an existing incident) or incident (a new one)',
+    params: { code: 'escalation_target' },
     when: onlyIfValid,
   });
 export type AlertEscalate = z.infer<typeof AlertEscalate>;

@@ -49,7 +49,7 @@ export const TimeZone = z
         return false;
       }
     },
-    { message: 'is not a known IANA time zone' },
+    { message: 'is not a known IANA time zone', params: { code: 'unknown_time_zone' } },
   );
 
 /** Short agency code such as DOE, METI, State, JOGMEC, MOFA. */

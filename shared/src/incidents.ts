@@ -100,7 +100,7 @@ export const IncidentPatch = z
     jpLeadId: Id.nullable().optional(),
     lessons: Lessons.optional(),
   })
-  .refine((v) => Object.keys(v).some((k) => k !== 'version'), { message: 'names no field to change besides version', when: onlyIfValid });
+  .refine((v) => Object.keys(v).some((k) => k !== 'version'), { message: 'names no field to change besides version', params: { code: 'no_change' }, when: onlyIfValid });
 export type IncidentPatch = z.infer<typeof IncidentPatch>;
 
 /** Fields a lead or the incident's co-lead may change; co-leads and lessons are for leads. */

@@ -4,7 +4,7 @@ export interface Problem {
   title: string;
   status: number;
   detail?: string;
-  errors?: { path: string; message: string }[];
+  errors?: { path: string; message: string; code?: string; params?: Record<string, string | number> }[];
   current?: unknown;
   [extra: string]: unknown;
 }

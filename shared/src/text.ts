@@ -41,13 +41,15 @@ export function text(max: number, options: { min?: number; blank?: boolean } = {
   const min = options.min ?? 0;
   return z
     .string()
-    .refine((v) => !hasLoneSurrogate(v), { message: 'contains an unpaired surrogate and cannot be stored exactly' })
-    .refine((v) => codePointLength(v) <= max, { message: `must be at most ${max} characters` })
+    .refine((v) => !hasLoneSurrogate(v), { message: 'contains an unpaired surrogate and cannot be stored exactly', params: { code: 'unpaired_surrogate' } })
+    .refine((v) => codePointLength(v) <= max, { message: `must be at most ${max} characters`, params: { code: 'too_long', max } })
     .refine((v) => codePointLength(v) >= min, {
       message: min === 1 ? 'must not be empty' : `must be at least ${min} characters`,
+      params: min === 1 ? { code: 'empty' } : { code: 'too_short', min },
     })
     .refine((v) => options.blank !== false || min === 0 || v.trim().length > 0, {
       message: 'must not be blank',
+      params: { code: 'blank' },
     });
 }
 

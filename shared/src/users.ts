@@ -15,7 +15,7 @@ export const Password = z
   .min(8, 'must be at least 8 characters')
   .max(256, 'must be at most 256 characters')
   // Hashed as UTF-8, an unpaired surrogate would become U+FFFD: another password would then match.
-  .refine((v) => !hasLoneSurrogate(v), { message: 'contains an unpaired surrogate and cannot be stored exactly' });
+  .refine((v) => !hasLoneSurrogate(v), { message: 'contains an unpaired surrogate and cannot be stored exactly', params: { code: 'unpaired_surrogate' } });
 
 /**
  * A password given to be checked (sign-in, current password): refused when it has an unpaired
@@ -25,7 +25,7 @@ const GivenPassword = z
   .string()
   .min(1, 'is required')
   .max(256)
-  .refine((v) => !hasLoneSurrogate(v), { message: 'contains an unpaired surrogate; no password can' });
+  .refine((v) => !hasLoneSurrogate(v), { message: 'contains an unpaired surrogate; no password can', params: { code: 'unpaired_surrogate' } });
 
 export const DisplayName = text(100, { min: 1, blank: false });
 
@@ -82,7 +82,7 @@ export const UserUpdate = z
     password: Password.optional(),
     disabled: z.boolean().optional(),
   })
-  .refine((v) => Object.keys(v).length > 0, { message: 'names no field to change', when: onlyIfValid });
+  .refine((v) => Object.keys(v).length > 0, { message: 'names no field to change', params: { code: 'no_change' }, when: onlyIfValid });
 export type UserUpdate = z.infer<typeof UserUpdate>;
 
 /** What a user may change of their own account. */
@@ -92,7 +92,7 @@ export const ProfileUpdate = z
     locale: Locale.optional(),
     timeZone: TimeZone.optional(),
   })
-  .refine((v) => Object.keys(v).length > 0, { message: 'names no field to change', when: onlyIfValid });
+  .refine((v) => Object.keys(v).length > 0, { message: 'names no field to change', params: { code: 'no_change' }, when: onlyIfValid });
 export type ProfileUpdate = z.infer<typeof ProfileUpdate>;
 
 export const PasswordChange = z.strictObject({

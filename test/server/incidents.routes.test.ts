@@ -146,7 +146,7 @@ describe('incidents routes', () => {
       expect(closed.json().closedAt).not.toBeNull();
       const bad = await patch(2, 'stabilizing');
       expect(bad.statusCode).toBe(400);
-      expect(bad.json().errors).toEqual([{ path: 'status', message: 'cannot change from closed to stabilizing' }]);
+      expect(bad.json().errors).toEqual([{ path: 'status', message: 'cannot change from closed to stabilizing', code: 'status_transition', params: { from: 'closed', to: 'stabilizing' } }]);
       expect((await patch(2, 'monitoring')).statusCode).toBe(400);
       const reopened = await patch(2, 'active');
       expect(reopened.json()).toMatchObject({ status: 'active', closedAt: null, version: 3 });

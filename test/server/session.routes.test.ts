@@ -33,7 +33,7 @@ describe('session routes', () => {
   it('answers 400 with errors for a malformed sign-in body', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'admin' } });
     expect(res.statusCode).toBe(400);
-    expect(res.json().errors).toEqual([{ path: 'password', message: 'is required' }]);
+    expect(res.json().errors).toEqual([{ path: 'password', message: 'is required', code: 'required' }]);
   });
 
   it('gives a new session id at every sign-in and ends the one the browser held', async () => {

@@ -90,7 +90,7 @@ describe('users routes', () => {
     for (const name of [cast.lead.user.username, cast.lead.user.username.toUpperCase()]) {
       const res = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: { cookie: t.admin }, payload: newUser(name) });
       expect(res.statusCode).toBe(400);
-      expect(res.json().errors).toEqual([{ path: 'username', message: 'is taken' }]);
+      expect(res.json().errors).toEqual([{ path: 'username', message: 'is taken', code: 'taken' }]);
     }
   });
 
@@ -152,7 +152,7 @@ describe('users routes', () => {
     expect(ok.json()).toMatchObject({ locale: 'ja', timeZone: 'Asia/Tokyo', role: 'liaison' });
     const bad = await t.app.inject({ method: 'PATCH', url: '/api/v1/profile', headers: { cookie: u.cookie }, payload: { role: 'admin' } });
     expect(bad.statusCode).toBe(400);
-    expect(bad.json().errors).toEqual([{ path: 'role', message: 'is not a known field' }]);
+    expect(bad.json().errors).toEqual([{ path: 'role', message: 'is not a known field', code: 'unknown_field' }]);
   });
 
   it('changes one’s own password only with the current one', async () => {

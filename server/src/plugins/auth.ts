@@ -118,14 +118,14 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     const key = request.headers['idempotency-key'];
     if (key === undefined) return;
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
-      throw problems.invalid([{ path: 'Idempotency-Key', message: 'must be 1–128 characters' }], 'The Idempotency-Key header is not valid.');
+      throw problems.invalid([{ path: 'Idempotency-Key', message: 'must be 1–128 characters', code: 'invalid_header' }], 'The Idempotency-Key header is not valid.');
     }
     let requestHash: string;
     try {
       requestHash = sha256Hex(canonicalize(request.body ?? null));
     } catch {
       // Only a body nested too deeply to walk gets here; no route accepts one.
-      throw problems.invalid([{ path: '', message: 'is nested too deeply' }], 'The request body is nested too deeply.');
+      throw problems.invalid([{ path: '', message: 'is nested too deeply', code: 'too_deep' }], 'The request body is nested too deeply.');
     }
     const scope: IdempotencyScope = {
       userId: request.auth.user.id,

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { IdempotentReplay } from '../events/idempotency.ts';
-import { ProblemError } from '../http/problem.ts';
+import { ProblemError, type FieldError } from '../http/problem.ts';
+import type { FieldErrorCode } from '@lodestone/shared';
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -21,8 +22,9 @@ export function sendReplay(reply: FastifyReply, replay: IdempotentReplay): Fasti
 }
 
 /** A 400 always names what was wrong, as the contract's `errors`. */
-function invalid(detail: string, path: string): ProblemError {
-  return new ProblemError(400, { type: 'urn:lodestone:problem:invalid-request', title: 'Invalid request', detail, extras: { errors: [{ path, message: detail }] } });
+function invalid(detail: string, path: string, code: FieldErrorCode = 'invalid'): ProblemError {
+  const errors: FieldError[] = [{ path, message: detail, code }];
+  return new ProblemError(400, { type: 'urn:lodestone:problem:invalid-request', title: 'Invalid request', detail, extras: { errors } });
 }
 
 /** Turns any error, Fastify's own included, into an RFC 9457 problem. */
@@ -40,19 +42,19 @@ export function toProblem(error: unknown): ProblemError {
         type: 'urn:lodestone:problem:invalid-request',
         title: 'Invalid request',
         detail: 'The body is empty but the content type says JSON; send {} for no fields.',
-        extras: { errors: [{ path: '', message: 'is empty' }] },
+        extras: { errors: [{ path: '', message: 'is empty', code: 'empty_body' }] },
       });
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return invalid('Content-Length does not match the body.', 'Content-Length');
+      return invalid('Content-Length does not match the body.', 'Content-Length', 'invalid_header');
     case 'FST_ERR_BAD_URL':
-      return invalid('The URL is not valid (bad percent-encoding).', 'url');
+      return invalid('The URL is not valid (bad percent-encoding).', 'url', 'invalid_format');
   }
   if (error instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (status === 400 && /JSON/i.test(e.message ?? ''))) {
     return new ProblemError(400, {
       type: 'urn:lodestone:problem:invalid-request',
       title: 'Invalid request',
       detail: 'The body is not valid JSON.',
-      extras: { errors: [{ path: '', message: e.message ?? 'is not valid JSON' }] },
+      extras: { errors: [{ path: '', message: e.message ?? 'is not valid JSON', code: 'invalid_json' }] },
     });
   }
   if (status === 400) return invalid(e.message ?? 'The request is not valid.', '');

@@ -66,11 +66,11 @@ export class ActionsService {
     if (!ownerId) return null;
     const user = this.ctx.handle.db.select().from(users).where(eq(users.id, ownerId)).get();
     if (!user || user.disabled) {
-      errors.push({ path: 'ownerId', message: 'is not a known, enabled user' });
+      errors.push({ path: 'ownerId', message: 'is not a known, enabled user', code: 'unknown_user' });
       return null;
     }
     if (!may.readIncident(user, this.incidents.isMember(incidentId, user.id) ?? false)) {
-      errors.push({ path: 'ownerId', message: 'cannot read this incident; add them as a member first' });
+      errors.push({ path: 'ownerId', message: 'cannot read this incident; add them as a member first', code: 'owner_cannot_read' });
       return null;
     }
     return user;

@@ -188,7 +188,7 @@ export class AlertsService {
       let incident: Incident;
       if (input.incidentId !== undefined) {
         const existing = this.incidents().get(input.incidentId);
-        if (!existing) throw problems.invalid([{ path: 'incidentId', message: 'is not a known incident' }]);
+        if (!existing) throw problems.invalid([{ path: 'incidentId', message: 'is not a known incident', code: 'unknown_incident' }]);
         if (existing.status === 'closed') throw problems.conflict(`${existing.code} is closed; reopen it before linking alerts.`, existing);
         incident = existing;
       } else {

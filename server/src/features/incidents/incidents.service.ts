@@ -138,9 +138,9 @@ export class IncidentsService {
   private checkCoLead(id: string | undefined, side: Side, path: string, errors: FieldError[]): void {
     if (id === undefined) return;
     const user = this.ctx.handle.db.select().from(users).where(eq(users.id, id)).get();
-    if (!user || user.disabled) errors.push({ path, message: 'is not a known, enabled user' });
-    else if (user.side !== side) errors.push({ path, message: `must be a user of the ${side} side` });
-    else if (user.role !== 'lead' && user.role !== 'member') errors.push({ path, message: 'must be a lead or a member' });
+    if (!user || user.disabled) errors.push({ path, message: 'is not a known, enabled user', code: 'unknown_user' });
+    else if (user.side !== side) errors.push({ path, message: `must be a user of the ${side} side`, code: 'wrong_side', params: { side } });
+    else if (user.role !== 'lead' && user.role !== 'member') errors.push({ path, message: 'must be a lead or a member', code: 'not_lead_or_member' });
   }
 
   private addMemberInTx(tx: Tx, mutation: Mutation, incidentId: string, userId: string): IncidentMember | null {
@@ -165,7 +165,7 @@ export class IncidentsService {
     this.checkCoLead(usLeadId, 'US', 'usLeadId', errors);
     this.checkCoLead(jpLeadId, 'JP', 'jpLeadId', errors);
     (input.alertIds ?? []).forEach((alertId, i) => {
-      if (!this.alerts().get(alertId)) errors.push({ path: `alertIds.${i}`, message: 'is not a known alert' });
+      if (!this.alerts().get(alertId)) errors.push({ path: `alertIds.${i}`, message: 'is not a known alert', code: 'unknown_alert' });
     });
     if (errors.length) throw problems.invalid(errors);
     const year = new Date(tx.at).getUTCFullYear();
@@ -226,7 +226,7 @@ export class IncidentsService {
       }
       const errors: FieldError[] = [];
       if (patch.status && !canTransition(before.status, patch.status)) {
-        errors.push({ path: 'status', message: `cannot change from ${before.status} to ${patch.status}` });
+        errors.push({ path: 'status', message: `cannot change from ${before.status} to ${patch.status}`, code: 'status_transition', params: { from: before.status, to: patch.status } });
       }
       if (patch.usLeadId) this.checkCoLead(patch.usLeadId, 'US', 'usLeadId', errors);
       if (patch.jpLeadId) this.checkCoLead(patch.jpLeadId, 'JP', 'jpLeadId', errors);

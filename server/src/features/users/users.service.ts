@@ -99,7 +99,7 @@ export class UsersService {
   async create(mutation: Mutation | null, input: UserCreate): Promise<User> {
     const passwordHash = await hashPassword(input.password, this.ctx.options.passwordLog2N);
     const write = (tx: Parameters<Parameters<ServiceContext['commit']>[1]>[0]) => {
-      if (this.rowByUsername(input.username)) throw problems.invalid([{ path: 'username', message: 'is taken' }], `The username "${input.username}" is taken.`);
+      if (this.rowByUsername(input.username)) throw problems.invalid([{ path: 'username', message: 'is taken', code: 'taken' }], `The username "${input.username}" is taken.`);
       const row: UserRow = {
         id: newId(),
         username: input.username,
@@ -166,7 +166,7 @@ export class UsersService {
     const before = this.row(userId);
     if (!before) throw problems.notFound('user');
     if (!(await verifyPassword(current, before.passwordHash))) {
-      throw problems.invalid([{ path: 'currentPassword', message: 'is not your current password' }], 'The current password is wrong.');
+      throw problems.invalid([{ path: 'currentPassword', message: 'is not your current password', code: 'wrong_password' }], 'The current password is wrong.');
     }
     const passwordHash = await hashPassword(next, this.ctx.options.passwordLog2N);
     // What the transaction returns is the answer an Idempotency-Key replays: the user, nothing else.
