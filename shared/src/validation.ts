@@ -21,8 +21,6 @@ export const FIELD_ERROR_CODES = [
   'too_long',
   'too_short',
   'too_many_items',
-  'too_few_items',
-  'too_large',
   'too_small',
   'not_integer',
   'unknown_field',
@@ -79,16 +77,18 @@ function describe(issue: Issue): Omit<FieldError, 'path'> {
       const values = issue.values.map((v) => String(v)).join(', ');
       return { message: `must be one of: ${values}`, code: 'not_one_of', params: { values } };
     }
+    // No request schema has a minimum number of items or a numeric maximum (test/server/
+    // field-error-codes.test.ts sends every code for real): those would read as `invalid`.
     case 'too_big': {
       const max = Number(issue.maximum);
       if (issue.origin === 'array') return { message: `must have at most ${max} items`, code: 'too_many_items', params: { max } };
       if (issue.origin === 'string') return { message: issue.message, code: 'too_long', params: { max } };
-      return { message: issue.message, code: 'too_large', params: { max } };
+      return { message: issue.message, code: 'invalid', params: { max } };
     }
     case 'too_small': {
       const min = Number(issue.minimum);
-      if (issue.origin === 'array') return { message: `must have at least ${min} items`, code: 'too_few_items', params: { min } };
       if (issue.origin === 'string') return { message: issue.message, code: min <= 1 ? 'empty' : 'too_short', params: { min } };
+      if (issue.origin === 'array') return { message: `must have at least ${min} items`, code: 'invalid', params: { min } };
       return { message: issue.message, code: 'too_small', params: { min } };
     }
     case 'invalid_format':
@@ -102,7 +102,11 @@ function describe(issue: Issue): Omit<FieldError, 'path'> {
   }
 }
 
-/** Flattens zod issues into the contract's `errors: [{path, message}]`, each with its `code`. */
+/**
+ * Flattens zod issues into the contract's `errors: [{path, message}]`, each with its `code`. The
+ * issues must carry their input (parsed with `reportInput`, as `check` does): that is how a value
+ * of the wrong type is told from a missing one.
+ */
 export function fieldErrors(error: z.ZodError): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
@@ -114,6 +118,12 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
     }
   }
   return out;
+}
+
+/** Validates a value with a shared schema: the value it parses to, or the errors of its fields. */
+export function check<S extends z.ZodType>(schema: S, value: unknown): { ok: true; value: z.output<S> } | { ok: false; errors: FieldError[] } {
+  const result = schema.safeParse(value, { reportInput: true });
+  return result.success ? { ok: true, value: result.data } : { ok: false, errors: fieldErrors(result.error) };
 }
 
 /** Field path → first message, for forms. */
