@@ -36,6 +36,14 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.serviceworker, __ASSETS__: 'readonly' } },
   },
   {
+    // vue-i18n's declarations give every component a `$t` that takes any string: only
+    // client/src/i18n/runtime.js imports it, and the app uses the typed i18n/index.ts.
+    files: ['client/src/**/*.ts', 'client/src/**/*.vue', 'test/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'vue-i18n', message: 'Use client/src/i18n/index.ts: its keys are typed by the English messages.' }] }],
+    },
+  },
+  {
     // Only the feature services, the event log and the database module may reach the database.
     files: ['server/src/**/*.routes.ts', 'server/src/plugins/**/*.ts', 'server/src/http/**/*.ts'],
     rules: {

@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
+import { i18nPlugin } from './client/vite.config.ts';
 
 export default defineConfig({
   test: {
@@ -21,7 +22,8 @@ export default defineConfig({
         },
       },
       {
-        plugins: [vue()],
+        // The client's messages are compiled as in the build, for vue-i18n's runtime-only build.
+        plugins: [vue(), i18nPlugin()],
         test: {
           name: 'client',
           environment: 'happy-dom',

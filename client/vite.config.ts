@@ -1,7 +1,9 @@
 import { defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
+import vueI18n from '@intlify/unplugin-vue-i18n/vite';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /** Emits /sw.js with this build's asset list, so each build precaches its own files. */
 function serviceWorker(): Plugin {
@@ -22,11 +24,42 @@ function serviceWorker(): Plugin {
   };
 }
 
+/** See src/i18n/vue-for-vue-i18n.js: vue-i18n's `import * as Vue` would keep all of Vue (13 KB gzip). */
+function vueForVueI18n(): Plugin {
+  const narrowVue = fileURLToPath(new URL('./src/i18n/vue-for-vue-i18n.js', import.meta.url));
+  return {
+    name: 'lodestone-vue-for-vue-i18n',
+    apply: 'build',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      return source === 'vue' && importer !== undefined && /[\\/]node_modules[\\/]vue-i18n[\\/]/.test(importer) ? narrowVue : null;
+    },
+  };
+}
+
+/**
+ * vue-i18n the lean way: the UI messages (en.ts, ja.ts: `export default {…}`) are compiled to
+ * message ASTs at build time, and the app gets vue-i18n's runtime-only build without the message
+ * compiler, so no message is ever compiled in the browser (and nothing needs 'unsafe-eval').
+ * A message vue-i18n's syntax cannot read fails the build. The client tests use the same plugin.
+ */
+export function i18nPlugin() {
+  return vueI18n({
+    include: ['en', 'ja'].map((lang) => fileURLToPath(new URL(`./src/i18n/${lang}.ts`, import.meta.url))),
+    runtimeOnly: true,
+    dropMessageCompiler: true,
+    compositionOnly: true,
+    fullInstall: false,
+    strictMessage: true,
+  });
+}
+
 export default defineConfig({
-  plugins: [vue(), serviceWorker()],
+  plugins: [vue(), i18nPlugin(), vueForVueI18n(), serviceWorker()],
   define: {
     __VUE_PROD_DEVTOOLS__: false,
     __VUE_OPTIONS_API__: false,
+    __INTLIFY_PROD_DEVTOOLS__: false,
   },
   build: {
     target: 'es2022',

@@ -11,11 +11,9 @@ export class ApiError extends Error {
     this.problem = problem;
   }
 
-  /** Field path → message, to show next to the inputs. */
-  get fieldErrors(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const e of this.problem.errors ?? []) out[e.path] ??= e.message;
-    return out;
+  /** What was wrong with each field, `{path, message, code, params}`: i18n/field-errors.ts words it for the user. */
+  get fieldErrors(): NonNullable<Problem['errors']> {
+    return this.problem.errors ?? [];
   }
 
   get offline(): boolean {

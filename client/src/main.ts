@@ -2,7 +2,7 @@ import { createApp } from 'vue';
 import { createPinia } from 'pinia';
 import App from './App.vue';
 import { router } from './router.ts';
-import { i18n } from './i18n/index.ts';
+import { i18n, startI18n } from './i18n/index.ts';
 import { applyTheme, savedTheme } from './theme.ts';
 import './styles/main.css';
 
@@ -11,7 +11,8 @@ const app = createApp(App);
 app.use(createPinia());
 app.use(i18n);
 app.use(router);
-app.mount('#app');
+// Mounted once the device's language is loaded (Japanese is a chunk of its own): no English flash.
+void startI18n().then(() => app.mount('#app'));
 
 // The service worker keeps the app shell on the device: a reload without network still opens.
 if ('serviceWorker' in navigator && import.meta.env.PROD) {

@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
 import type { Role } from '@lodestone/shared';
 import { useSessionStore } from './stores/session.ts';
+import type { MessageKey } from './i18n/index.ts';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -9,7 +10,7 @@ declare module 'vue-router' {
     /** Roles that may open the page; any signed-in role when absent. */
     roles?: Role[];
     /** i18n key of the page title. */
-    title?: string;
+    title?: MessageKey;
   }
 }
 

@@ -125,10 +125,3 @@ export function check<S extends z.ZodType>(schema: S, value: unknown): { ok: tru
   const result = schema.safeParse(value, { reportInput: true });
   return result.success ? { ok: true, value: result.data } : { ok: false, errors: fieldErrors(result.error) };
 }
-
-/** Field path → first message, for forms. */
-export function fieldErrorMap(error: z.ZodError): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of fieldErrors(error)) out[e.path] ??= e.message;
-  return out;
-}

@@ -5,17 +5,17 @@ import { usePeopleStore } from '../stores/people.ts';
 
 /** How the value of an incident's or an action item's field reads to a person, in the UI language. */
 export function useFieldValues(kind: 'incident' | 'action') {
-  const { t, te, locale } = useI18n();
+  const { tOr, locale } = useI18n();
   const people = usePeopleStore();
 
   function label(field: string): string {
-    return te(`room.fields.${field}`) ? t(`room.fields.${field}`) : field;
+    return tOr(`room.fields.${field}`, field);
   }
 
   function value(field: string, v: unknown): string {
     if (v === null || v === undefined || v === '') return '—';
-    if (field === 'status' && typeof v === 'string') return kind === 'incident' ? t(`statuses.${v}`) : t(`actionStatuses.${v}`);
-    if (field === 'severity' && typeof v === 'string') return t(`severities.${v}`);
+    if (field === 'status' && typeof v === 'string') return kind === 'incident' ? tOr(`statuses.${v}`, v) : tOr(`actionStatuses.${v}`, v);
+    if (field === 'severity' && typeof v === 'string') return tOr(`severities.${v}`, v);
     if (field === 'priority' && typeof v === 'string') return v.toUpperCase();
     if (field === 'tlp' && typeof v === 'string') return `TLP:${v}`;
     if (field === 'provision' && typeof v === 'string') {

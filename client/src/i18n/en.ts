@@ -1,5 +1,10 @@
-/** English UI messages; ja.ts has the same keys (checked by the type). */
-const en = {
+/**
+ * English UI messages, the schema of every language: ja.ts has the same keys (checked by the type).
+ * vue-i18n message syntax: `{name}` is a value, `a | b | c` are plural choices; write a literal
+ * `{ } @ $ |` as `{'@'}`. The build fails on a message it cannot read; test/client/i18n.test.ts on
+ * one that would read otherwise than written.
+ */
+export default {
   app: {
     name: 'Lodestone',
     tagline: 'U.S.–Japan Critical Minerals Rapid Response Group',
@@ -367,25 +372,57 @@ const en = {
     na: 'n/a',
     forbidden: 'Your role does not export this record.',
   },
-  validation: {
-    username: '1–64 letters, digits, dot, dash, underscore or @, starting with a letter or digit.',
-    agency: 'A short code such as DOE or METI (letters, digits, & . -).',
+  fieldErrors: {
     required: 'Required.',
+    wrong_type: 'Must be a {expected}.',
+    not_one_of: 'Choose one of: {values}.',
+    invalid_format: 'Not in the expected format.',
+    too_long: 'At most {max} characters.',
+    too_short: 'At least {min} characters.',
+    too_many_items: 'At most {max} items.',
+    too_small: 'Must be at least {min}.',
+    not_integer: 'Must be a whole number.',
+    unknown_field: 'Not a known field.',
+    empty: 'Required.',
     blank: 'Must not be only spaces.',
-    tooLong: 'At most {n} characters.',
-    tooShort: 'At least {n} characters.',
-    tooMany: 'At most {n} items.',
-    unknown: 'Not a known field.',
-    oneOf: 'Choose one of: {values}.',
-    timeZone: 'Not a known time zone.',
+    unpaired_surrogate: 'Contains a broken character (an unpaired surrogate); type it again.',
+    unknown_time_zone: 'Not a known time zone.',
+    unknown_mineral: 'Not a known mineral.',
+    unknown_provision: 'Not a provision of the framework.',
+    no_change: 'Nothing to change.',
+    escalation_target: 'Choose an open incident or open a new one.',
+    invalid: 'Not valid.',
+    taken: 'Already taken.',
+    wrong_password: 'This is not your current password.',
+    unknown_user: 'Not a known, enabled user.',
+    wrong_side: 'Must be someone on the {side} side.',
+    not_lead_or_member: 'Must be a lead or a member.',
+    unknown_alert: 'Not a known alert.',
+    unknown_incident: 'Not a known incident.',
+    status_transition: 'Cannot change from {from} to {to}.',
+    owner_cannot_read: 'Cannot see this incident; add them as a member first.',
+    invalid_utf8: 'Not valid UTF-8 text.',
+    invalid_json: 'Not valid JSON.',
+    empty_body: 'The request was empty.',
+    too_deep: 'Nested too deeply.',
+    invalid_header: 'A request header is not valid.',
+    username: {
+      invalid_format: "1–64 letters, digits, dot, dash, underscore or {'@'}, starting with a letter or digit.",
+      taken: 'This username is taken.',
+    },
+    agency: { invalid_format: 'A short code such as DOE or METI (letters, digits, & . -).' },
+    originCountry: { invalid_format: 'Two capital letters, such as CN.' },
+    dueAt: { invalid_format: 'A date and time, such as 2026-12-01 09:00.' },
   },
   errors: {
     network: 'The server could not be reached. Check your connection.',
     generic: 'Something went wrong. Please try again.',
     forbidden: 'Your role does not allow this.',
+    invalid: 'Please check: {errors}',
   },
   notFound: { title: 'Page not found', body: 'There is nothing at this address.', home: 'Go to the start page' },
 };
 
-export default en;
-export type MessageSchema = typeof en;
+/** The shape every language's messages have. */
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports -- the type of this module's own default export
+export type MessageSchema = typeof import('./en.ts').default;

@@ -1,18 +1,44 @@
-import { ref, type App, type Ref } from 'vue';
+import { computed, type App, type ComputedRef } from 'vue';
 import en, { type MessageSchema } from './en.ts';
-import ja from './ja.ts';
+import { createI18n } from './runtime.js';
 import type { UiLocale } from '../format.ts';
 
 /*
- * The UI's two languages. Messages are plain strings with `{name}` placeholders; a message with
- * choices (`none | one | {n} many`) takes a count. That is all the UI needs, in well under 1 KB:
- * a general i18n library with its runtime message compiler cost 60 KB gzip of the first page.
+ * The UI's two languages, through vue-i18n. en.ts and ja.ts are compiled at build time (their
+ * types are the message strings, their values at run time vue-i18n's precompiled messages);
+ * English is in the first page, Japanese is a chunk of its own, fetched when it is chosen.
  */
 
-const STORAGE_KEY = 'lodestone.locale';
-const messages: Record<UiLocale, MessageSchema> = { en, ja };
+/** Every message's dotted key, derived from the English messages: an unknown key is a type error. */
+type KeysOf<T, Prefix extends string = ''> = {
+  [K in keyof T & string]: T[K] extends string ? `${Prefix}${K}` : KeysOf<T[K], `${Prefix}${K}.`>;
+}[keyof T & string];
+export type MessageKey = KeysOf<MessageSchema>;
 
 export type Named = Record<string, unknown>;
+
+const STORAGE_KEY = 'lodestone.locale';
+
+/** The languages other than English, each loaded the first time it is needed. */
+const loaders: Record<Exclude<UiLocale, 'en'>, () => Promise<{ default: MessageSchema }>> = {
+  ja: () => import('./ja.ts'),
+};
+const loaded = new Set<UiLocale>(['en']);
+
+/** Counts and other whole numbers, as the UI language writes them (1,234). */
+const numberFormats = { integer: { maximumFractionDigits: 0 } };
+
+const vueI18n = createI18n({
+  legacy: false,
+  locale: 'en',
+  fallbackLocale: 'en',
+  messages: { en },
+  numberFormats: { en: numberFormats, ja: numberFormats },
+  // `$t` is ours (typed by key, below), not vue-i18n's.
+  globalInjection: false,
+  missingWarn: false,
+  fallbackWarn: false,
+});
 
 /** The language before anyone signs in: last choice on this device, else the browser's. */
 export function initialLocale(): UiLocale {
@@ -22,56 +48,44 @@ export function initialLocale(): UiLocale {
 }
 
 /** The current UI language; everything that reads it re-renders when it changes. */
-const locale: Ref<UiLocale> = ref(initialLocale());
+const locale: ComputedRef<UiLocale> = computed(() => (vueI18n.global.locale.value === 'ja' ? 'ja' : 'en'));
 
-function lookup(lang: UiLocale, key: string): string | undefined {
-  let node: unknown = messages[lang];
-  for (const part of key.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return typeof node === 'string' ? node : undefined;
-}
-
-/** Which of the choices a count takes: two choices are one | many; three are none | one | many. */
-export function choiceIndex(count: number, choices: number): number {
-  const n = Math.abs(count);
-  if (choices === 2) return n === 1 ? 0 : 1;
-  return Math.min(n, 2);
-}
-
-/** `{name}` takes the named value; an unknown name stays as written. */
-export function interpolate(message: string, named: Named): string {
-  return message.replace(/\{(\w+)\}/g, (whole, name: string) => (name in named ? String(named[name]) : whole));
+/** A whole number in the UI language. */
+export function n(value: number): string {
+  return vueI18n.global.n(value, 'integer');
 }
 
 /**
- * The message at `key` in the current language (else English, else the key itself), with its
- * placeholders filled. A count (given alone or after the named values) chooses among choices and
- * is also `{n}` and `{count}`.
+ * The message at `key` in the current language (else English), with its `{name}` values filled
+ * in. A count chooses among the message's plural choices (`none | one | many`, or `one | many`)
+ * and is also its `{n}` and `{count}`, written as a number of the UI language.
  */
-export function t(key: string, namedOrCount?: Named | number, countArg?: number): string {
-  const lang = locale.value;
-  const message = lookup(lang, key) ?? lookup('en', key);
-  if (message === undefined) return key;
+export function t(key: MessageKey, named?: Named): string;
+export function t(key: MessageKey, count: number): string;
+export function t(key: MessageKey, named: Named, count: number): string;
+export function t(key: MessageKey, namedOrCount: Named | number = {}, countArg?: number): string {
+  const named = typeof namedOrCount === 'number' ? {} : namedOrCount;
   const count = typeof namedOrCount === 'number' ? namedOrCount : countArg;
-  const named: Named = { ...(count === undefined ? {} : { n: count, count }), ...(typeof namedOrCount === 'object' ? namedOrCount : {}) };
-  let text = message;
-  if (count !== undefined) {
-    const choices = message.split(/\s*\|\s*/);
-    if (choices.length > 1) text = choices[choiceIndex(count, choices.length)] ?? message;
-  }
-  return interpolate(text, named);
+  if (count === undefined) return vueI18n.global.t(key, named);
+  return vueI18n.global.t(key, { n: n(count), count: n(count), ...named }, count);
 }
 
-/** Whether the current language has a message at `key`. */
-export function te(key: string): boolean {
-  return lookup(locale.value, key) !== undefined;
+/** Whether there is a message at `key` (in the current language, else English). */
+export function te(key: string): key is MessageKey {
+  return vueI18n.global.te(key);
 }
 
-/** What components use: `const { t, te, locale } = useI18n()`. */
-export function useI18n(): { t: typeof t; te: typeof te; locale: Ref<UiLocale> } {
-  return { t, te, locale };
+/**
+ * For a key made of data the server sends (a field name, a status in an event): its message when
+ * there is one, else `fallback`. Every such family of keys is listed in test/client/i18n-keys.test.ts.
+ */
+export function tOr(key: string, fallback: string, named: Named = {}): string {
+  return te(key) ? t(key, named) : fallback;
+}
+
+/** What components use: `const { t, te, tOr, n, locale } = useI18n()`. */
+export function useI18n(): { t: typeof t; te: typeof te; tOr: typeof tOr; n: typeof n; locale: ComputedRef<UiLocale> } {
+  return { t, te, tOr, n, locale };
 }
 
 declare module 'vue' {
@@ -82,15 +96,43 @@ declare module 'vue' {
 
 /** The plugin (`app.use(i18n)`: `$t` in templates) and the global handle for code outside components. */
 export const i18n = {
-  global: { t, te, locale },
+  global: { t, te, tOr, n, locale },
   install(app: App): void {
+    app.use(vueI18n);
     app.config.globalProperties.$t = t;
   },
 };
 
-/** Switches the UI language and remembers it on this device. */
-export function setUiLocale(next: UiLocale): void {
-  locale.value = next;
-  localStorage.setItem(STORAGE_KEY, next);
+/** The language asked for last: a slower load of an earlier choice must not win over it. */
+let requested: UiLocale = 'en';
+
+async function apply(next: UiLocale): Promise<boolean> {
+  requested = next;
+  if (!loaded.has(next) && next !== 'en') {
+    try {
+      vueI18n.global.setLocaleMessage(next, (await loaders[next]()).default);
+      loaded.add(next);
+    } catch {
+      // Offline before the service worker kept the chunk: stay in the current language.
+      return false;
+    }
+  }
+  if (requested !== next) return false;
+  vueI18n.global.locale.value = next;
   document.documentElement.lang = next;
+  return true;
+}
+
+/** Before the app mounts: this device's language, loaded first so that the first page is in it. */
+export function startI18n(): Promise<boolean> {
+  return apply(initialLocale());
+}
+
+/**
+ * Switches the UI language (once its messages are loaded) and remembers it on this device.
+ * Resolves false when they cannot be loaded or another language was chosen meanwhile.
+ */
+export function setUiLocale(next: UiLocale): Promise<boolean> {
+  localStorage.setItem(STORAGE_KEY, next);
+  return apply(next);
 }

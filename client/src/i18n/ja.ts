@@ -1,7 +1,7 @@
 import type { MessageSchema } from './en.ts';
 
 /** 日本語 UI メッセージ（キーは en.ts と同じ）。 */
-const ja: MessageSchema = {
+export default {
   app: {
     name: 'Lodestone',
     tagline: '日米重要鉱物 迅速対応グループ',
@@ -369,24 +369,53 @@ const ja: MessageSchema = {
     na: '該当なし',
     forbidden: 'このロールではこの記録をエクスポートできません。',
   },
-  validation: {
-    username: '英字・数字・ドット・ハイフン・アンダースコア・@ の 1〜64 文字（先頭は英字か数字）。',
-    agency: 'DOE や METI などの略称（英字・数字・& . -）。',
-    required: '必須です。',
+  fieldErrors: {
+    required: '入力してください。',
+    wrong_type: '値の種類が正しくありません（{expected} が必要です）。',
+    not_one_of: '次のいずれかを選んでください: {values}。',
+    invalid_format: '形式が正しくありません。',
+    too_long: '{max} 文字以内で入力してください。',
+    too_short: '{min} 文字以上で入力してください。',
+    too_many_items: '{max} 件以内にしてください。',
+    too_small: '{min} 以上にしてください。',
+    not_integer: '整数で入力してください。',
+    unknown_field: '不明な項目です。',
+    empty: '入力してください。',
     blank: '空白だけにはできません。',
-    tooLong: '{n} 文字以内で入力してください。',
-    tooShort: '{n} 文字以上で入力してください。',
-    tooMany: '{n} 件以内にしてください。',
-    unknown: '不明な項目です。',
-    oneOf: '次のいずれかを選んでください: {values}。',
-    timeZone: '不明なタイムゾーンです。',
+    unpaired_surrogate: '壊れた文字（対になっていないサロゲート）が含まれています。入力し直してください。',
+    unknown_time_zone: '不明なタイムゾーンです。',
+    unknown_mineral: '不明な鉱物です。',
+    unknown_provision: '枠組みの条項ではありません。',
+    no_change: '変更する項目がありません。',
+    escalation_target: '対応中のインシデントを選ぶか、新しいインシデントを開いてください。',
+    invalid: '正しくありません。',
+    taken: 'すでに使われています。',
+    wrong_password: '現在のパスワードと一致しません。',
+    unknown_user: '存在しないか、無効化されたユーザーです。',
+    wrong_side: '{side}側のユーザーを指定してください。',
+    not_lead_or_member: 'リードかメンバーを指定してください。',
+    unknown_alert: '不明なアラートです。',
+    unknown_incident: '不明なインシデントです。',
+    status_transition: '{from}から{to}には変更できません。',
+    owner_cannot_read: 'このユーザーはこのインシデントを閲覧できません。先にメンバーに追加してください。',
+    invalid_utf8: 'UTF-8 として正しくないテキストです。',
+    invalid_json: 'JSON として正しくありません。',
+    empty_body: 'リクエストが空です。',
+    too_deep: '入れ子が深すぎます。',
+    invalid_header: 'リクエストヘッダーが正しくありません。',
+    username: {
+      invalid_format: "英字・数字・ドット・ハイフン・アンダースコア・{'@'} の 1〜64 文字（先頭は英字か数字）。",
+      taken: 'このユーザー名はすでに使われています。',
+    },
+    agency: { invalid_format: 'DOE や METI などの略称（英字・数字・& . -）。' },
+    originCountry: { invalid_format: 'CN のような大文字 2 文字で入力してください。' },
+    dueAt: { invalid_format: '2026-12-01 09:00 のような日時を入力してください。' },
   },
   errors: {
     network: 'サーバーに接続できません。接続を確認してください。',
     generic: 'エラーが発生しました。もう一度お試しください。',
     forbidden: 'このロールでは実行できません。',
+    invalid: '次の点を確認してください: {errors}',
   },
   notFound: { title: 'ページが見つかりません', body: 'このアドレスには何もありません。', home: 'スタートページへ' },
-};
-
-export default ja;
+} satisfies MessageSchema;

@@ -1,9 +1,10 @@
 import type { Role } from '@lodestone/shared';
+import type { MessageKey } from '../../i18n/index.ts';
 
 export interface NavItem {
   to: string;
   /** i18n key */
-  label: string;
+  label: MessageKey;
   roles: Role[];
   /** Name of a counter shown beside the item (e.g. unread alerts). */
   badge?: 'unreadAlerts';
