@@ -53,11 +53,16 @@ export const apiTokens = sqliteTable(
   (t) => [uniqueIndex('api_tokens_hash').on(t.tokenHash), index('api_tokens_user').on(t.userId)],
 );
 
-/** Head of each event stream: the last seq and hash, so an append reads one row. */
+/**
+ * Head of each event stream: the last seq, hash and time, so an append reads one row (and never
+ * stamps an event earlier than the one before it).
+ */
 export const streams = sqliteTable('streams', {
   name: text('name').primaryKey(),
   headSeq: integer('head_seq').notNull(),
   headHash: text('head_hash').notNull(),
+  /** The `at` of the last event; the migration that added it filled it from that event. */
+  headAt: text('head_at').notNull().default(''),
 });
 
 /** The append-only, hash-chained event log. */
