@@ -50,6 +50,9 @@ export const FIELD_ERROR_CODES = [
   'empty_body',
   'too_deep',
   'invalid_header',
+  'due_in_past',
+  'in_future',
+  'too_old',
 ] as const;
 export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
 
