@@ -165,6 +165,8 @@ export const alerts = sqliteTable(
     posterAgency: text('poster_agency').notNull(),
     posterSide: text('poster_side', { enum: ['US', 'JP'] }).notNull(),
     postedAt: text('posted_at').notNull(),
+    /** When the poster wrote it, if they said (an alert kept offline is sent later); never after postedAt. */
+    observedAt: text('observed_at'),
     updatedAt: text('updated_at').notNull(),
     incidentId: text('incident_id').references(() => incidents.id),
     dismissReason: text('dismiss_reason'),
