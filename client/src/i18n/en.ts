@@ -158,6 +158,8 @@ const en = {
     emptyFiltered: 'No alert matches these filters.',
     loadOlder: 'Load older alerts',
     postedBy: '{name} · {agency}',
+    written: 'written',
+    sent: 'sent',
     acknowledge: 'Acknowledge',
     acknowledged: 'Acknowledged',
     acknowledgedBy: '{side} ✓ {names}',
@@ -368,6 +370,9 @@ const en = {
     forbidden: 'Your role does not export this record.',
   },
   validation: {
+    dueInPast: 'Must not be in the past.',
+    inFuture: 'Is later than the server’s clock allows (more than {maxSkewMinutes} minutes ahead).',
+    tooOld: 'Is more than {maxDays} days ago.',
     username: '1–64 letters, digits, dot, dash, underscore or @, starting with a letter or digit.',
     agency: 'A short code such as DOE or METI (letters, digits, & . -).',
     required: 'Required.',

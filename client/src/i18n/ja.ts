@@ -160,6 +160,8 @@ const ja: MessageSchema = {
     emptyFiltered: '条件に合うアラートはありません。',
     loadOlder: '過去のアラートを読み込む',
     postedBy: '{name} · {agency}',
+    written: '作成',
+    sent: '送信',
     acknowledge: '確認',
     acknowledged: '確認済み',
     acknowledgedBy: '{side} ✓ {names}',
@@ -370,6 +372,9 @@ const ja: MessageSchema = {
     forbidden: 'このロールではこの記録をエクスポートできません。',
   },
   validation: {
+    dueInPast: '過去の日時は指定できません。',
+    inFuture: 'サーバーの時刻より{maxSkewMinutes}分以上先の日時です。',
+    tooOld: '{maxDays}日以上前の日時です。',
     username: '英字・数字・ドット・ハイフン・アンダースコア・@ の 1〜64 文字（先頭は英字か数字）。',
     agency: 'DOE や METI などの略称（英字・数字・& . -）。',
     required: '必須です。',
