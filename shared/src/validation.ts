@@ -75,7 +75,8 @@ function paramsOf(issue: Issue): Record<string, string | number> | undefined {
 function describe(issue: Issue): Omit<FieldError, 'path'> {
   switch (issue.code) {
     case 'invalid_type':
-      if (issue.input === undefined) return { message: 'is required', code: 'required' };
+      // Zod 4 leaves `input` out of issues unless asked: a missing value is told by the message.
+      if (issue.input === undefined && /received undefined$/.test(issue.message)) return { message: 'is required', code: 'required' };
       if (issue.expected === 'int') return { message: 'must be an integer', code: 'not_integer' };
       return { message: `must be a ${issue.expected}`, code: 'wrong_type', params: { expected: issue.expected } };
     case 'invalid_value': {
