@@ -15,6 +15,8 @@ export const users = sqliteTable(
     timeZone: text('time_zone').notNull(),
     passwordHash: text('password_hash').notNull(),
     disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+    /** Until the user chooses a new password, the account may do nothing else (see plugins/auth.ts). */
+    mustChangePassword: integer('must_change_password', { mode: 'boolean' }).notNull().default(false),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import {
   GENESIS_HASH,
@@ -63,6 +64,9 @@ type EventRow = typeof events.$inferSelect;
 
 const COMMA = Buffer.from(',');
 
+/** An event row's API JSON: the stored text, or for rows from before that column, rebuilt. */
+const EVENT_JSON = "coalesce(json, json_object('stream', stream, 'seq', seq, 'type', type, 'at', at, 'actor', json(actor), 'data', json(data), 'prevHash', prev_hash, 'hash', hash))";
+
 /** `open`, the events' stored JSON bytes separated by commas, then `close`, as one Buffer. */
 export function spliceEvents(open: string, events: Buffer[], close: string): Buffer {
   const parts: Buffer[] = [Buffer.from(open)];
@@ -103,6 +107,7 @@ export class EventLog {
   private readonly readBackQuery;
   private readonly readJsonQuery;
   private readonly readBytesQuery;
+  private readonly searchQueries: Map<string, Database.Statement>;
   private readonly insertEvent;
   private readonly moveHead;
 
@@ -139,15 +144,16 @@ export class EventLog {
     // The hot path of catch-up reads one text column; rows from before that column are rebuilt.
     this.readJsonQuery = handle.sqlite
       .prepare(
-        "SELECT coalesce(json, json_object('stream', stream, 'seq', seq, 'type', type, 'at', at, 'actor', json(actor), 'data', json(data), 'prevHash', prev_hash, 'hash', hash)) FROM events WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?",
+        `SELECT ${EVENT_JSON} FROM events WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?`,
       )
       .pluck();
     // The same as UTF-8 bytes: a page goes to the socket without decoding and re-encoding it.
     this.readBytesQuery = handle.sqlite
       .prepare(
-        "SELECT CAST(coalesce(json, json_object('stream', stream, 'seq', seq, 'type', type, 'at', at, 'actor', json(actor), 'data', json(data), 'prevHash', prev_hash, 'hash', hash)) AS BLOB) FROM events WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?",
+        `SELECT CAST(${EVENT_JSON} AS BLOB) FROM events WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?`,
       )
       .pluck();
+    this.searchQueries = new Map();
     this.moveHead = db
       .insert(streams)
       .values({ name: sql.placeholder('stream'), headSeq: sql.placeholder('seq'), headHash: sql.placeholder('hash'), headAt: sql.placeholder('at') })
@@ -268,6 +274,25 @@ export class EventLog {
   /** The same events' JSON as UTF-8 bytes, one Buffer each. */
   readBytes(stream: StreamName, after: number, limit: number): Buffer[] {
     return this.readBytesQuery.all(stream, after, limit) as Buffer[];
+  }
+
+  /**
+   * Events of a stream, newest first, with seq < `before`, of one type and/or involving one user
+   * (its actor, or the user it is about: `data.id` of user events, `data.userId` of token
+   * events), as UTF-8 bytes of their stored JSON.
+   */
+  searchBytes(stream: StreamName, filter: { type?: EventType; involving?: string; before?: number; limit: number }): Buffer[] {
+    const where = ['stream = @stream', 'seq < @before'];
+    if (filter.type) where.push('type = @type');
+    if (filter.involving) where.push("(actor_id = @involving OR json_extract(data, '$.id') = @involving OR json_extract(data, '$.userId') = @involving)");
+    const key = where.join(' AND ');
+    let query = this.searchQueries.get(key);
+    if (!query) {
+      query = this.handle.sqlite.prepare(`SELECT CAST(${EVENT_JSON} AS BLOB) FROM events WHERE ${key} ORDER BY seq DESC LIMIT @limit`).pluck();
+      this.searchQueries.set(key, query);
+    }
+    const params = { stream, before: filter.before ?? Number.MAX_SAFE_INTEGER, limit: filter.limit, ...(filter.type ? { type: filter.type } : {}), ...(filter.involving ? { involving: filter.involving } : {}) };
+    return query.all(params) as Buffer[];
   }
 
   /** A page of GET /events, `{"events":[…],"head":N}`, as UTF-8 bytes assembled from the stored JSON. */

@@ -52,6 +52,20 @@ export const problems = {
       title: 'Idempotency key reused',
       detail: 'This Idempotency-Key was already used with a different request body.',
     }),
+  /** The account was disabled: 401 for a session it ended (the request is not signed in), 403 for a sign-in. */
+  accountDisabled: (status: 401 | 403) =>
+    new ProblemError(status, {
+      type: `${TYPE}account-disabled`,
+      title: 'Account disabled',
+      detail: status === 401 ? 'This account has been disabled, which ended your session. Ask an administrator to enable it.' : 'This account is disabled. Ask an administrator to enable it.',
+    }),
+  /** The account must choose a new password before anything else. */
+  passwordChangeRequired: () =>
+    new ProblemError(403, {
+      type: `${TYPE}password-change-required`,
+      title: 'New password required',
+      detail: 'Choose a new password first (POST /api/v1/profile/password); until then this account may only read or end its session.',
+    }),
   rateLimited: (retryAfterSeconds: number, detail = 'Too many requests; try again later.') =>
     new ProblemError(429, {
       title: 'Too many requests',
