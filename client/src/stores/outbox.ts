@@ -64,7 +64,8 @@ export const useOutboxStore = defineStore('outbox', () => {
 
   /** Sends pending items in order; stops at the first network failure and waits for the connection. */
   async function flush(): Promise<void> {
-    if (flushing) return;
+    // Nothing goes before the account has chosen its new password (the server would refuse it).
+    if (flushing || session.user?.mustChangePassword) return;
     flushing = true;
     try {
       for (const item of items.value.filter((i) => i.state === 'pending')) {
@@ -125,6 +126,12 @@ export const useOutboxStore = defineStore('outbox', () => {
       } else items.value = [];
     },
     { immediate: true },
+  );
+  watch(
+    () => session.user?.mustChangePassword,
+    (must) => {
+      if (must === false) void flush();
+    },
   );
   watch(
     () => connection.status,
