@@ -35,11 +35,22 @@ export interface RequestOptions {
 
 type Listener = (error: ApiError) => void;
 const unauthorizedListeners = new Set<Listener>();
+const passwordFirstListeners = new Set<Listener>();
 
-/** Called when any request answers 401: the session has ended. */
+/** Problem types the client acts on wherever they come from. */
+export const ACCOUNT_DISABLED = 'urn:lodestone:problem:account-disabled';
+export const PASSWORD_CHANGE_REQUIRED = 'urn:lodestone:problem:password-change-required';
+
+/** Called when any request answers 401: the session has ended (`problem.type` says when because the account was disabled). */
 export function onUnauthorized(listener: Listener): () => void {
   unauthorizedListeners.add(listener);
   return () => unauthorizedListeners.delete(listener);
+}
+
+/** Called when a request is refused because the account must choose a new password first. */
+export function onPasswordChangeRequired(listener: Listener): () => void {
+  passwordFirstListeners.add(listener);
+  return () => passwordFirstListeners.delete(listener);
 }
 
 export function newIdempotencyKey(): string {
@@ -78,6 +89,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
       : { type: 'about:blank', title: response.statusText || 'Error', status: response.status };
     const error = new ApiError(problem);
     if (response.status === 401 && path !== '/session') unauthorizedListeners.forEach((l) => l(error));
+    if (response.status === 403 && problem.type === PASSWORD_CHANGE_REQUIRED) passwordFirstListeners.forEach((l) => l(error));
     throw error;
   }
   return { data: parsed as T, headers: response.headers, status: response.status };

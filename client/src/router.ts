@@ -14,6 +14,11 @@ declare module 'vue-router' {
   }
 }
 
+/** A `next` query parameter that is a path of this app, or null. */
+export function nextOf(next: unknown): string | null {
+  return typeof next === 'string' && next.startsWith('/') && !next.startsWith('//') ? next : null;
+}
+
 /** Where each role starts after sign-in. */
 export function homeFor(role: Role | null): string {
   return role === 'admin' ? '/admin/users' : '/alerts';
@@ -21,6 +26,7 @@ export function homeFor(role: Role | null): string {
 
 const routes: RouteRecordRaw[] = [
   { path: '/sign-in', name: 'sign-in', component: () => import('./views/SignInView.vue'), meta: { public: true, title: 'signIn.title' } },
+  { path: '/choose-password', name: 'choose-password', component: () => import('./views/ChoosePasswordView.vue'), meta: { title: 'choosePassword.title' } },
   { path: '/', name: 'home', redirect: () => homeFor(useSessionStore().role) },
   { path: '/alerts', name: 'alerts', component: () => import('./views/AlertFeedView.vue'), meta: { roles: ['lead', 'member', 'liaison', 'staff'], title: 'alerts.title' } },
   { path: '/incidents', name: 'incidents', component: () => import('./views/IncidentsView.vue'), meta: { roles: ['lead', 'member', 'liaison', 'staff'], title: 'incidents.title' } },
@@ -45,6 +51,10 @@ router.beforeEach(async (to) => {
   await session.ensureLoaded();
   if (to.name === 'sign-in' && session.signedIn) return homeFor(session.role);
   if (!to.meta.public && !session.signedIn) return { name: 'sign-in', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };
+  // An account that must choose a new password does that first, then goes where it was going.
+  const mustChoose = session.user?.mustChangePassword === true;
+  if (mustChoose && !to.meta.public && to.name !== 'choose-password') return { name: 'choose-password', query: to.fullPath !== '/' ? { next: to.fullPath } : {} };
+  if (!mustChoose && to.name === 'choose-password') return nextOf(to.query.next) ?? homeFor(session.role);
   if (to.meta.roles && (!session.role || !to.meta.roles.includes(session.role))) return { name: 'not-found', params: { pathMatch: to.path.slice(1).split('/') } };
   return true;
 });

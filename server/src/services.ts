@@ -31,7 +31,11 @@ export interface ServiceContext {
   /** One transaction for a change, its events and its idempotent answer (group-committed). */
   commit<T>(mutation: Mutation, work: (tx: Tx) => T): Promise<T>;
   now(): Date;
-  /** Runs `work` with the clock set to `at`: the demo scenario records history at its real dates. */
+  /**
+   * Runs `work` with the clock set to `at`: the demo scenario records history at its real dates.
+   * A change made this way that is earlier than the last event of a stream it appends to is
+   * refused (BackdatedAppend): history has to be played in time order.
+   */
   at<T>(at: Date, work: () => T): T;
 }
 
@@ -41,7 +45,7 @@ export type Services = ReturnType<typeof createServices>;
 export function createServices(handle: DatabaseHandle, options: ServiceOptions) {
   let fixed: Date | null = null;
   const clock = () => fixed ?? options.clock();
-  const log = new EventLog(handle, clock);
+  const log = new EventLog(handle, clock, () => fixed !== null);
   const idempotency = new IdempotencyStore(handle, clock);
   const signals = new Signals();
   const context: ServiceContext = {

@@ -5,6 +5,8 @@ export interface Revocation {
   sessionId?: string;
   userId?: string;
   tokenId?: string;
+  /** Why, when the user should be told before their sockets close (an account disabled). */
+  reason?: 'disabled';
 }
 
 interface SignalMap {

@@ -74,6 +74,17 @@ export const ActionsQuery = ListQuery.extend({
 });
 export type ActionsQuery = z.infer<typeof ActionsQuery>;
 
+/**
+ * How far in the past a new due date may be and still be accepted: a time typed to the minute
+ * for "now" is the current minute, not the past.
+ */
+export const DUE_GRACE_MS = 60_000;
+
+/** Whether a due date given for an item is already past (the server judges by its own clock). */
+export function isDueInPast(dueAt: string, now: Date): boolean {
+  return Date.parse(dueAt) < now.getTime() - DUE_GRACE_MS;
+}
+
 /** An item past its due time that is neither done nor cancelled. */
 export function isOverdue(action: Pick<Action, 'dueAt' | 'status'>, now: Date = new Date()): boolean {
   return action.dueAt !== null && action.status !== 'done' && action.status !== 'cancelled' && Date.parse(action.dueAt) < now.getTime();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, ListQuery, Severity, Tlp } from './common.ts';
+import { Id, IsoTime, ListQuery, Severity, Tlp } from './common.ts';
 import { LIMITS, Title, text } from './text.ts';
 import { mineralsById } from './reference.ts';
 import { onlyIfValid } from './users.ts';
@@ -35,8 +35,24 @@ export const AlertCreate = z.strictObject({
   source: text(LIMITS.short).optional(),
   originCountry: CountryCode.optional(),
   tlp: Tlp.optional(),
+  /** When the alert was written, if before it is sent (the offline outbox); see observedAtError. */
+  observedAt: IsoTime.optional(),
 });
 export type AlertCreate = z.infer<typeof AlertCreate>;
+
+/** How far ahead of the server's clock an observedAt may be: the writer's device clock may run a little fast. */
+export const OBSERVED_MAX_SKEW_MS = 5 * 60_000;
+/** How old an observedAt may be: a field report kept offline for a month is still news; older is a wrong clock. */
+export const OBSERVED_MAX_AGE_DAYS = 30;
+
+/** What is wrong with an observedAt, judged by the server's clock `now`; null when it is acceptable. */
+export function observedAtError(observedAt: string, now: Date): { message: string; code: 'in_future' | 'too_old'; params: Record<string, number> } | null {
+  const at = Date.parse(observedAt);
+  const maxSkewMinutes = OBSERVED_MAX_SKEW_MS / 60_000;
+  if (at > now.getTime() + OBSERVED_MAX_SKEW_MS) return { message: `is in the future (more than ${maxSkewMinutes} minutes after the server's clock)`, code: 'in_future', params: { maxSkewMinutes } };
+  if (at < now.getTime() - OBSERVED_MAX_AGE_DAYS * 86_400_000) return { message: `is more than ${OBSERVED_MAX_AGE_DAYS} days ago`, code: 'too_old', params: { maxDays: OBSERVED_MAX_AGE_DAYS } };
+  return null;
+}
 
 /** The acknowledgement body is empty: who acknowledges is the caller. */
 export const AlertAcknowledge = z.strictObject({});
@@ -88,6 +104,8 @@ export const Alert = z.object({
   postedBy: z.string(),
   poster: z.object({ id: z.string(), displayName: z.string(), agency: z.string(), side: z.enum(['US', 'JP']) }),
   postedAt: z.string(),
+  /** When it was written, when the poster said so (null: at posting); never after postedAt. */
+  observedAt: z.string().nullable(),
   updatedAt: z.string(),
   acknowledgements: z.array(AlertAcknowledgement),
   incidentId: z.string().nullable(),

@@ -131,6 +131,8 @@ export interface ServerToClientEvents {
   actionChanged: (notice: { actionId: string; incidentId: string }) => void;
   /** The server ended a subscription: the user may no longer read the stream. */
   unsubscribed: (notice: { stream: StreamName; reason: 'access' }) => void;
+  /** Sent just before the server closes the sockets of a session, when the user should be told why. */
+  sessionEnded: (notice: { reason: 'disabled' | 'password-change-required' }) => void;
 }
 
 export interface ClientToServerEvents {

@@ -13,3 +13,4 @@ export * from './policy.ts';
 export * from './actions.ts';
 export * from './record.ts';
 export * from './durations.ts';
+export * from './audit.ts';

@@ -40,6 +40,8 @@ export const User = z.object({
   locale: Locale,
   timeZone: z.string(),
   disabled: z.boolean(),
+  /** The account must choose a new password before it may do anything else. */
+  mustChangePassword: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -68,6 +70,11 @@ export const UserCreate = z.strictObject({
   side: Side,
   locale: Locale.optional(),
   timeZone: TimeZone.optional(),
+  /**
+   * The new account must choose its own password at first sign-in. False unless asked: scripts
+   * create accounts over the API and use them at once.
+   */
+  mustChangePassword: z.boolean().optional(),
 });
 export type UserCreate = z.infer<typeof UserCreate>;
 
@@ -81,6 +88,8 @@ export const UserUpdate = z
     timeZone: TimeZone.optional(),
     password: Password.optional(),
     disabled: z.boolean().optional(),
+    /** With a password reset, false unless given (the admin chose it for use at once); alone, sets or clears it. */
+    mustChangePassword: z.boolean().optional(),
   })
   .refine((v) => Object.keys(v).length > 0, { message: 'names no field to change', params: { code: 'no_change' }, when: onlyIfValid });
 export type UserUpdate = z.infer<typeof UserUpdate>;

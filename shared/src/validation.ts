@@ -48,6 +48,9 @@ export const FIELD_ERROR_CODES = [
   'empty_body',
   'too_deep',
   'invalid_header',
+  'due_in_past',
+  'in_future',
+  'too_old',
 ] as const;
 export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
 
@@ -70,7 +73,8 @@ function paramsOf(issue: Issue): Record<string, string | number> | undefined {
 function describe(issue: Issue): Omit<FieldError, 'path'> {
   switch (issue.code) {
     case 'invalid_type':
-      if (issue.input === undefined) return { message: 'is required', code: 'required' };
+      // Zod 4 leaves `input` out of issues unless asked: a missing value is told by the message.
+      if (issue.input === undefined && /received undefined$/.test(issue.message)) return { message: 'is required', code: 'required' };
       if (issue.expected === 'int') return { message: 'must be an integer', code: 'not_integer' };
       return { message: `must be a ${issue.expected}`, code: 'wrong_type', params: { expected: issue.expected } };
     case 'invalid_value': {

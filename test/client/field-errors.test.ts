@@ -23,6 +23,8 @@ const PARAMS: Partial<Record<FieldErrorCode, Record<string, string | number>>> =
   too_small: { min: 1 },
   wrong_side: { side: 'US' },
   status_transition: { from: 'closed', to: 'stabilizing' },
+  in_future: { maxSkewMinutes: 5 },
+  too_old: { maxDays: 30 },
 };
 /** How a param reads once filled in: numbers as the language writes them, codes by their names. */
 const NAMES: Record<'en' | 'ja', Record<string, string>> = {

@@ -5,6 +5,7 @@ import { sourceMessages } from '../helpers/catalogues.ts';
 import { tlpKey } from '../../client/src/i18n/keys.ts';
 import { ORIGIN_COUNTRIES } from '../../client/src/components/alerts/countries.ts';
 import { navigation } from '../../client/src/components/layout/navigation.ts';
+import { ADMIN_EVENT_LABEL, VALUED } from '../../client/src/components/admin/auditEntry.ts';
 import { router } from '../../client/src/router.ts';
 import type { ConnectionStatus } from '../../client/src/stores/connection.ts';
 import type { Theme } from '../../client/src/theme.ts';
@@ -52,6 +53,8 @@ const INDIRECT: { file: string; argument: RegExp; keys: () => readonly string[] 
   { file: 'App.vue', argument: /^title$/, keys: () => router.getRoutes().flatMap((r) => (r.meta.title ? [r.meta.title] : [])) },
   { file: 'components/layout/AppHeader.vue', argument: /^item\.label$/, keys: () => navigation.map((n) => n.label) },
   { file: '', argument: /^tlpKey\(/, keys: () => TlpMarkings.map(tlpKey) },
+  { file: 'components/admin/AuditLog.vue', argument: /^ADMIN_EVENT_LABEL\[type\]$/, keys: () => Object.values(ADMIN_EVENT_LABEL) },
+  { file: 'components/admin/auditEntry.ts', argument: /^VALUED\[field\]$/, keys: () => Object.values(VALUED) },
 ];
 
 const missingIn = (keys: readonly string[]) => ({ en: keys.filter((k) => !en.has(k)), ja: keys.filter((k) => !ja.has(k)) });

@@ -10,8 +10,11 @@ describe.runIf(runBrowserTests)('alerts in Chromium', () => {
   let browser: Browser;
   let liaison: TestUser;
   let lead: TestUser;
+  /** How far the server's clock runs ahead of real time: moved forward to let an offline alert wait. */
+  let serverAhead = 0;
   beforeAll(async () => {
-    app = await startE2eApp();
+    // Sessions outlive the server's clock moving ahead by weeks.
+    app = await startE2eApp({ clock: () => new Date(Date.now() + serverAhead), sessionIdleMinutes: 60 * 24 * 365, sessionMaxHours: 24 * 365 });
     browser = await launchBrowser();
     liaison = await createUser(app, 'liaison', { username: 'aya.nakamura', displayName: 'Aya Nakamura', side: 'JP', agency: 'JOGMEC' });
     lead = await createUser(app, 'lead', { username: 'jordan.hayes', displayName: 'Jordan Hayes', side: 'US', agency: 'DOE' });
@@ -104,6 +107,78 @@ describe.runIf(runBrowserTests)('alerts in Chromium', () => {
     await page.locator('article', { hasText: 'Port strike delays Ga shipments' }).waitFor({ timeout: 20_000 });
     await expect.poll(() => page.locator('.pending-item').count()).toBe(0);
     expect((await storedAlerts()).filter((x) => x.title === 'Port strike delays Ga shipments')).toHaveLength(1);
+    await context.close();
+  });
+
+  it('keeps the time an alert was written offline: sent later, it shows written · sent', async () => {
+    const { context, page } = await newUser(browser, app.url);
+    await signInThroughPage(page, 'aya.nakamura', liaison.password);
+    await page.getByRole('button', { name: 'EN', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 10_000 });
+
+    await goOffline(context);
+    await page.getByRole('status').filter({ hasText: 'Offline' }).waitFor();
+    const writtenFrom = Date.now();
+    await compose(page, 'Written on the quay, sent from the office');
+    await page.getByRole('button', { name: 'Post alert' }).click();
+    await page.locator('.pending-item', { hasText: 'Written on the quay' }).waitFor();
+    const writtenTo = Date.now();
+    // Ten minutes pass (on the server's clock) before the network returns.
+    serverAhead += 10 * 60_000;
+    await goOnline(context);
+    const card = page.locator('article', { hasText: 'Written on the quay, sent from the office' });
+    await card.waitFor({ timeout: 20_000 });
+
+    const stored = (await storedAlerts()).find((x) => x.title === 'Written on the quay, sent from the office');
+    const observed = Date.parse(stored?.observedAt ?? '');
+    expect(observed).toBeGreaterThanOrEqual(writtenFrom - 1000);
+    expect(observed).toBeLessThanOrEqual(writtenTo + 1000);
+    expect(Date.parse(stored?.postedAt ?? '') - observed).toBeGreaterThanOrEqual(10 * 60_000 - 1000);
+    const shows = async () => {
+      await card.getByTestId('alert-written').waitFor();
+      expect(await card.getByTestId('alert-written').textContent()).toMatch(/^written /);
+      expect(await card.getByTestId('alert-written').locator('time').getAttribute('datetime')).toBe(stored?.observedAt);
+      expect(await card.getByTestId('alert-sent').textContent()).toMatch(/^sent /);
+      expect(await card.getByTestId('alert-sent').locator('time').getAttribute('datetime')).toBe(stored?.postedAt);
+      // Both in Washington and Tokyo time, as every time is shown.
+      expect(await card.getByTestId('alert-written').textContent()).toMatch(/E[SD]T · .*JST/);
+    };
+    await shows();
+    // Others see it too, in their language (a JP account reads Japanese).
+    const reader = await createUser(app, 'member', { username: 'ken.takahashi', displayName: '高橋 健', side: 'JP', agency: 'METI' });
+    const other = await newUser(browser, app.url, 'ja-JP');
+    await signInThroughPage(other.page, 'ken.takahashi', reader.password);
+    const theirs = other.page.locator('article', { hasText: 'Written on the quay, sent from the office' });
+    await theirs.getByTestId('alert-written').waitFor();
+    expect(await theirs.getByTestId('alert-written').textContent()).toMatch(/^作成 /);
+    expect(await theirs.getByTestId('alert-sent').textContent()).toMatch(/^送信 /);
+    // An alert posted at once shows one time only.
+    const now = page.locator('article', { hasText: 'Dy oxide export licences frozen at Tianjin' });
+    expect(await now.getByTestId('alert-written').count()).toBe(0);
+    await other.context.close();
+    await context.close();
+  });
+
+  it('still sends an offline alert whose written time the server refuses (a device clock far off), without that time', async () => {
+    const { context, page } = await newUser(browser, app.url);
+    await signInThroughPage(page, 'aya.nakamura', liaison.password);
+    await page.getByRole('button', { name: 'EN', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 10_000 });
+    await goOffline(context);
+    await page.getByRole('status').filter({ hasText: 'Offline' }).waitFor();
+    await compose(page, 'Sent from a device six weeks behind');
+    await page.getByRole('button', { name: 'Post alert' }).click();
+    await page.locator('.pending-item', { hasText: 'Sent from a device six weeks behind' }).waitFor();
+    // To the server, this device's clock is six weeks behind: its written time is refused as too old.
+    serverAhead += 42 * 24 * 3_600_000;
+    await goOnline(context);
+    await page.locator('article', { hasText: 'Sent from a device six weeks behind' }).waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.locator('.pending-item').count()).toBe(0);
+    const stored = (await storedAlerts()).filter((x) => x.title === 'Sent from a device six weeks behind');
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.observedAt).toBeNull();
     await context.close();
   });
 

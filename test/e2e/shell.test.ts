@@ -33,6 +33,8 @@ describe.runIf(runBrowserTests)('client shell in Chromium', () => {
     await dialog.getByLabel('Agency').fill('METI');
     await dialog.getByLabel('Side').selectOption('JP');
     await dialog.getByLabel('Initial password').fill('meti-member-pw');
+    // A new account chooses its own password at first sign-in unless the admin says otherwise.
+    expect(await dialog.getByLabel('Must choose a new password at first sign-in').isChecked()).toBe(true);
     await dialog.getByRole('button', { name: 'Create' }).click();
     await expect.poll(() => dialog.isVisible()).toBe(false);
     await page.getByRole('cell', { name: '田中 健二', exact: true }).waitFor();
@@ -44,6 +46,12 @@ describe.runIf(runBrowserTests)('client shell in Chromium', () => {
     // The new account's language is Japanese (its side); switch to English first to see the switch work.
     await page.getByRole('button', { name: 'EN', exact: true }).click();
     await signInThroughPage(page, 'kenji.tanaka', 'meti-member-pw');
+    await page.getByRole('heading', { name: 'パスワードの設定' }).waitFor();
+    await page.getByLabel('受け取ったパスワード').fill('meti-member-pw');
+    await page.getByLabel('新しいパスワード', { exact: true }).fill('kenji-own-password');
+    await page.getByLabel('新しいパスワード（確認）').fill('kenji-own-password');
+    await page.getByRole('button', { name: '保存して続ける' }).click();
+    await page.getByRole('navigation').first().waitFor();
     await page.getByRole('button', { name: 'EN', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
     await page.getByRole('button', { name: '日本語' }).click();

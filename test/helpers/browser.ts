@@ -50,12 +50,12 @@ export function scratchDir(): string {
   return mkdtempSync(join(tmpdir(), 'lodestone-e2e-'));
 }
 
-/** Signs in through the sign-in page and waits for the app shell. */
+/** Signs in through the sign-in page and waits for the app shell (or the page where a new account chooses its password). */
 export async function signInThroughPage(page: Page, username: string, password: string): Promise<void> {
   await page.goto('/sign-in');
   await page.getByLabel(/Username|ユーザー名/).fill(username);
   await page.getByLabel(/^(Password|パスワード)$/).fill(password);
   await page.getByRole('button', { name: /^(Sign in|サインイン)$/ }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
-  await page.getByRole('banner').waitFor();
+  await page.getByRole('banner').or(page.locator('#choose-password-title')).first().waitFor();
 }

@@ -19,9 +19,12 @@
  * - disabled       role member, member of the target incident, signed in, then disabled by an admin: its cookie
  * - disabledToken  the same disabled user's API token
  * - token          `Authorization: Bearer` API token of `liaison`: acts as its owner, nothing more
+ * - newPassword    role member, member of the target incident, signed in, then told by an admin to choose a new
+ *                  password: until it does, it may only sign in, read or end its session and change its password
  *
  * HTTP cells are statuses. Socket cells are the subscribe ack (`OK`, or the ack's
- * `error.status`), or `NO_SOCKET` when the handshake itself is refused with `unauthorized`.
+ * `error.status`), or `NO_SOCKET` when the handshake itself is refused with `unauthorized`
+ * (`PASSWORD_FIRST`: refused with `password change required`).
  */
 
 import type { ClientToServerEvents } from '@lodestone/shared';
@@ -40,6 +43,7 @@ export const CALLERS = [
   'disabled',
   'disabledToken',
   'token',
+  'newPassword',
 ] as const;
 export type Caller = (typeof CALLERS)[number];
 
@@ -58,6 +62,7 @@ export type Row<T> = readonly [
   disabled: T,
   disabledToken: T,
   token: T,
+  newPassword: T,
 ];
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -82,66 +87,67 @@ const http = (route: HttpCase['route'], rule: string, expect: Row<number>, varia
 
 // prettier-ignore
 export const HTTP_MATRIX: readonly HttpCase[] = [
-  //                                                                                                          anon admin lead oLead coLd memb nonM liai oLia staf disa disT tokn
+  //                                                                                                          anon admin lead oLead coLd memb nonM liai oLia staf disa disT tokn newP
   // ── session and profile ─────────────────────────────────────────────────────────────────────────────
-  http('POST /api/v1/session', 'api.md Auth: sign in with one\'s own password; a disabled account cannot', [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200]),
-  http('GET /api/v1/session', 'api.md Auth: the signed-in user; 401 when not signed in',                 [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200]),
-  http('DELETE /api/v1/session', 'api.md Auth: signing out needs no sign-in (ends nothing then)',         [204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204]),
-  http('PATCH /api/v1/profile', 'a signed-in user changes their own name, language, time zone',           [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200]),
-  http('POST /api/v1/profile/password', 'a signed-in user changes their own password',                    [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200]),
+  http('POST /api/v1/session', 'api.md Auth: sign in with one\'s own password; a disabled account is told so (401, type account-disabled)', [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200, 200]),
+  http('GET /api/v1/session', 'api.md Auth: the signed-in user; 401 when not signed in',                 [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200, 200]),
+  http('DELETE /api/v1/session', 'api.md Auth: signing out needs no sign-in (ends nothing then)',         [204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204]),
+  http('PATCH /api/v1/profile', 'a signed-in user changes their own name, language, time zone',           [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200, 403]),
+  http('POST /api/v1/profile/password', 'a signed-in user changes their own password',                    [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200, 200]),
 
   // ── accounts (product.md: "manage users" admin only; "see the people directory" everyone) ──────────
-  http('GET /api/v1/people', 'see the people directory: every signed-in role',                            [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200]),
-  http('GET /api/v1/users', 'manage users: admin only, anyone else 403',                                  [401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403]),
-  http('POST /api/v1/users', 'manage users: admin only, anyone else 403',                                 [401, 201, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403]),
-  http('GET /api/v1/users/:id', 'manage users: admin only',                                               [401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403]),
-  http('PATCH /api/v1/users/:id', 'manage users: admin only',                                             [401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403]),
-  http('GET /api/v1/users/:id/tokens', "manage users, revoke anyone's tokens: admin only",                [401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403]),
+  http('GET /api/v1/people', 'see the people directory: every signed-in role',                            [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200, 403]),
+  http('GET /api/v1/users', 'manage users: admin only, anyone else 403',                                  [401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403]),
+  http('POST /api/v1/users', 'manage users: admin only, anyone else 403',                                 [401, 201, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403]),
+  http('GET /api/v1/users/:id', 'manage users: admin only',                                               [401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403]),
+  http('PATCH /api/v1/users/:id', 'manage users: admin only',                                             [401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403]),
+  http('GET /api/v1/users/:id/tokens', "manage users, revoke anyone's tokens: admin only",                [401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403]),
 
   // ── API tokens (product.md: "create and revoke their own API tokens" everyone) ─────────────────────
-  http('POST /api/v1/tokens', 'create their own API tokens: every signed-in role',                        [401, 201, 201, 201, 201, 201, 201, 201, 201, 201, 401, 401, 201]),
-  http('GET /api/v1/tokens', 'list their own tokens: every signed-in role',                               [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200]),
-  http('DELETE /api/v1/tokens/:id', 'revoke their own tokens: every signed-in role',                      [401, 204, 204, 204, 204, 204, 204, 204, 204, 204, 401, 401, 204], "the caller's own token"),
-  http('DELETE /api/v1/tokens/:id', "revoke anyone's tokens: admin only",                                 [401, 204, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403], "another user's token"),
+  http('POST /api/v1/tokens', 'create their own API tokens: every signed-in role',                        [401, 201, 201, 201, 201, 201, 201, 201, 201, 201, 401, 401, 201, 403]),
+  http('GET /api/v1/tokens', 'list their own tokens: every signed-in role',                               [401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200, 403]),
+  http('DELETE /api/v1/tokens/:id', 'revoke their own tokens: every signed-in role',                      [401, 204, 204, 204, 204, 204, 204, 204, 204, 204, 401, 401, 204, 403], "the caller's own token"),
+  http('DELETE /api/v1/tokens/:id', "revoke anyone's tokens: admin only",                                 [401, 204, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403], "another user's token"),
 
   // ── event log (api.md: "for a stream the caller may read"; admin stream = account and token changes) ─
-  http('GET /api/v1/events', 'read the alert feed: lead, member, liaison, staff',                         [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200], 'stream=alerts'),
-  http('GET /api/v1/events', 'account and token changes: admin only',                                     [401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403], 'stream=admin'),
-  http('GET /api/v1/events', 'read an incident: lead, staff; member and liaison if member',              [401, 403, 200, 200, 200, 200, 403, 200, 403, 200, 401, 401, 200], 'stream=incident:<target>'),
-  http('GET /api/v1/audit/verify', 'verify the audit chain: admin only',                                  [401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403]),
+  http('GET /api/v1/events', 'read the alert feed: lead, member, liaison, staff',                         [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200, 403], 'stream=alerts'),
+  http('GET /api/v1/events', 'account and token changes: admin only',                                     [401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403], 'stream=admin'),
+  http('GET /api/v1/events', 'read an incident: lead, staff; member and liaison if member',              [401, 403, 200, 200, 200, 200, 403, 200, 403, 200, 401, 401, 200, 403], 'stream=incident:<target>'),
+  http('GET /api/v1/audit/verify', 'verify the audit chain: admin only',                                  [401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403]),
+  http('GET /api/v1/audit/events', 'browse account and token changes (the admin stream): admin only',       [401, 200, 403, 403, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403]),
 
   // ── reference lists: public data, no access rule in the specification ───────────────────────────────
-  http('GET /api/v1/minerals', 'reference list of minerals: public (api.md lists no access rule)',        [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
-  http('GET /api/v1/provisions', 'reference list of framework provisions: public',                        [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+  http('GET /api/v1/minerals', 'reference list of minerals: public (api.md lists no access rule)',        [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+  http('GET /api/v1/provisions', 'reference list of framework provisions: public',                        [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
 
   // ── alerts ────────────────────────────────────────────────────────────────────────────────────────
-  http('GET /api/v1/alerts', 'read the alert feed: lead, member, liaison, staff',                         [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200]),
-  http('GET /api/v1/alerts/:id', 'read the alert feed: lead, member, liaison, staff',                     [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200]),
-  http('POST /api/v1/alerts', 'post an alert: lead, member, liaison',                                     [401, 403, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401, 201]),
-  http('POST /api/v1/alerts/:id/acknowledgements', 'acknowledge an alert: lead, member, liaison',         [401, 403, 200, 200, 200, 200, 200, 200, 200, 403, 401, 401, 200]),
-  http('POST /api/v1/alerts/:id/escalation', 'escalate an alert: lead only',                              [401, 403, 200, 200, 403, 403, 403, 403, 403, 403, 401, 401, 403]),
-  http('POST /api/v1/alerts/:id/dismissal', 'dismiss an alert: lead only',                                [401, 403, 200, 200, 403, 403, 403, 403, 403, 403, 401, 401, 403]),
+  http('GET /api/v1/alerts', 'read the alert feed: lead, member, liaison, staff',                         [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200, 403]),
+  http('GET /api/v1/alerts/:id', 'read the alert feed: lead, member, liaison, staff',                     [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200, 403]),
+  http('POST /api/v1/alerts', 'post an alert: lead, member, liaison',                                     [401, 403, 201, 201, 201, 201, 201, 201, 201, 403, 401, 401, 201, 403]),
+  http('POST /api/v1/alerts/:id/acknowledgements', 'acknowledge an alert: lead, member, liaison',         [401, 403, 200, 200, 200, 200, 200, 200, 200, 403, 401, 401, 200, 403]),
+  http('POST /api/v1/alerts/:id/escalation', 'escalate an alert: lead only',                              [401, 403, 200, 200, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403]),
+  http('POST /api/v1/alerts/:id/dismissal', 'dismiss an alert: lead only',                                [401, 403, 200, 200, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403]),
 
   // ── incidents ─────────────────────────────────────────────────────────────────────────────────────
-  http('GET /api/v1/incidents', 'incidents the caller may read (a list; admin sees no incident content)', [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200]),
-  http('POST /api/v1/incidents', 'create an incident: lead only',                                         [401, 403, 201, 201, 403, 403, 403, 403, 403, 403, 401, 401, 403]),
-  http('GET /api/v1/incidents/:id', 'read an incident: lead, staff; member and liaison if member',        [401, 403, 200, 200, 200, 200, 403, 200, 403, 200, 401, 401, 200]),
-  http('PATCH /api/v1/incidents/:id', 'change status, severity, marking: lead; member if co-lead',        [401, 403, 200, 200, 200, 403, 403, 403, 403, 403, 401, 401, 403], 'severity'),
-  http('PATCH /api/v1/incidents/:id', 'lessons learned are edited by leads (product.md after-action)',    [401, 403, 200, 200, 403, 403, 403, 403, 403, 403, 401, 401, 403], 'lessons'),
-  http('PUT /api/v1/incidents/:id/members/:userId', 'manage its members: lead only',                      [401, 403, 204, 204, 403, 403, 403, 403, 403, 403, 401, 401, 403]),
-  http('DELETE /api/v1/incidents/:id/members/:userId', 'manage its members: lead only',                   [401, 403, 204, 204, 403, 403, 403, 403, 403, 403, 401, 401, 403]),
-  http('POST /api/v1/incidents/:id/messages', 'post a note: lead; member and liaison if member',          [401, 403, 201, 201, 201, 201, 403, 201, 403, 403, 401, 401, 201], 'kind=note'),
-  http('POST /api/v1/incidents/:id/messages', 'record a decision: lead; member if co-lead',               [401, 403, 201, 201, 201, 403, 403, 403, 403, 403, 401, 401, 403], 'kind=decision'),
-  http('GET /api/v1/incidents/:id/messages', 'read an incident: lead, staff; member and liaison if member', [401, 403, 200, 200, 200, 200, 403, 200, 403, 200, 401, 401, 200]),
-  http('GET /api/v1/incidents/:id/timeline', 'read an incident: lead, staff; member and liaison if member', [401, 403, 200, 200, 200, 200, 403, 200, 403, 200, 401, 401, 200]),
-  http('GET /api/v1/incidents/:id/export', 'export an after-action record: lead, staff; member if member', [401, 403, 200, 200, 200, 200, 403, 403, 403, 200, 401, 401, 403], 'format=json'),
+  http('GET /api/v1/incidents', 'incidents the caller may read (a list; admin sees no incident content)', [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200, 403]),
+  http('POST /api/v1/incidents', 'create an incident: lead only',                                         [401, 403, 201, 201, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403]),
+  http('GET /api/v1/incidents/:id', 'read an incident: lead, staff; member and liaison if member',        [401, 403, 200, 200, 200, 200, 403, 200, 403, 200, 401, 401, 200, 403]),
+  http('PATCH /api/v1/incidents/:id', 'change status, severity, marking: lead; member if co-lead',        [401, 403, 200, 200, 200, 403, 403, 403, 403, 403, 401, 401, 403, 403], 'severity'),
+  http('PATCH /api/v1/incidents/:id', 'lessons learned are edited by leads (product.md after-action)',    [401, 403, 200, 200, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403], 'lessons'),
+  http('PUT /api/v1/incidents/:id/members/:userId', 'manage its members: lead only',                      [401, 403, 204, 204, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403]),
+  http('DELETE /api/v1/incidents/:id/members/:userId', 'manage its members: lead only',                   [401, 403, 204, 204, 403, 403, 403, 403, 403, 403, 401, 401, 403, 403]),
+  http('POST /api/v1/incidents/:id/messages', 'post a note: lead; member and liaison if member',          [401, 403, 201, 201, 201, 201, 403, 201, 403, 403, 401, 401, 201, 403], 'kind=note'),
+  http('POST /api/v1/incidents/:id/messages', 'record a decision: lead; member if co-lead',               [401, 403, 201, 201, 201, 403, 403, 403, 403, 403, 401, 401, 403, 403], 'kind=decision'),
+  http('GET /api/v1/incidents/:id/messages', 'read an incident: lead, staff; member and liaison if member', [401, 403, 200, 200, 200, 200, 403, 200, 403, 200, 401, 401, 200, 403]),
+  http('GET /api/v1/incidents/:id/timeline', 'read an incident: lead, staff; member and liaison if member', [401, 403, 200, 200, 200, 200, 403, 200, 403, 200, 401, 401, 200, 403]),
+  http('GET /api/v1/incidents/:id/export', 'export an after-action record: lead, staff; member if member', [401, 403, 200, 200, 200, 200, 403, 403, 403, 200, 401, 401, 403, 403], 'format=json'),
 
   // ── action items ──────────────────────────────────────────────────────────────────────────────────
-  http('GET /api/v1/incidents/:id/actions', 'read an incident: lead, staff; member and liaison if member', [401, 403, 200, 200, 200, 200, 403, 200, 403, 200, 401, 401, 200]),
-  http('POST /api/v1/incidents/:id/actions', 'create action items: lead; member and liaison if member',   [401, 403, 201, 201, 201, 201, 403, 201, 403, 403, 401, 401, 201]),
-  http('GET /api/v1/actions', 'action items of the incidents the caller may read (a list)',               [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200]),
-  http('GET /api/v1/actions/:id', 'read an incident: lead, staff; member and liaison if member',          [401, 403, 200, 200, 200, 200, 403, 200, 403, 200, 401, 401, 200]),
-  http('PATCH /api/v1/actions/:id', 'update action items: lead; member and liaison if member',            [401, 403, 200, 200, 200, 200, 403, 200, 403, 403, 401, 401, 200]),
+  http('GET /api/v1/incidents/:id/actions', 'read an incident: lead, staff; member and liaison if member', [401, 403, 200, 200, 200, 200, 403, 200, 403, 200, 401, 401, 200, 403]),
+  http('POST /api/v1/incidents/:id/actions', 'create action items: lead; member and liaison if member',   [401, 403, 201, 201, 201, 201, 403, 201, 403, 403, 401, 401, 201, 403]),
+  http('GET /api/v1/actions', 'action items of the incidents the caller may read (a list)',               [401, 403, 200, 200, 200, 200, 200, 200, 200, 200, 401, 401, 200, 403]),
+  http('GET /api/v1/actions/:id', 'read an incident: lead, staff; member and liaison if member',          [401, 403, 200, 200, 200, 200, 403, 200, 403, 200, 401, 401, 200, 403]),
+  http('PATCH /api/v1/actions/:id', 'update action items: lead; member and liaison if member',            [401, 403, 200, 200, 200, 200, 403, 200, 403, 403, 401, 401, 200, 403]),
 ];
 
 /**
@@ -160,7 +166,8 @@ export const NOT_IN_MATRIX: readonly { route: RegExp; why: string }[] = [
 
 export const OK = 'ok';
 export const NO_SOCKET = 'unauthorized';
-export type SocketOutcome = typeof OK | typeof NO_SOCKET | number;
+export const PASSWORD_FIRST = 'password change required';
+export type SocketOutcome = typeof OK | typeof NO_SOCKET | typeof PASSWORD_FIRST | number;
 
 export interface SocketCase {
   event: keyof ClientToServerEvents;
@@ -170,13 +177,14 @@ export interface SocketCase {
 }
 
 const U = NO_SOCKET;
+const P = PASSWORD_FIRST;
 
 // prettier-ignore
 export const SOCKET_MATRIX: readonly SocketCase[] = [
-  //                                                                                                         anon admin lead oLead coLd memb nonM liai oLia staf disa disT tokn
-  { event: 'subscribe', variant: 'stream=alerts', rule: 'read the alert feed: lead, member, liaison, staff', expect: [U, 403, OK, OK, OK, OK, OK, OK, OK, OK, U, U, OK] },
-  { event: 'subscribe', variant: 'stream=admin', rule: 'account and token changes: admin only',             expect: [U, OK, 403, 403, 403, 403, 403, 403, 403, 403, U, U, 403] },
-  { event: 'subscribe', variant: 'stream=incident:<target>', rule: 'read an incident: lead, staff; member and liaison if member', expect: [U, 403, OK, OK, OK, OK, 403, OK, 403, OK, U, U, OK] },
+  //                                                                                                         anon admin lead oLead coLd memb nonM liai oLia staf disa disT tokn newP
+  { event: 'subscribe', variant: 'stream=alerts', rule: 'read the alert feed: lead, member, liaison, staff', expect: [U, 403, OK, OK, OK, OK, OK, OK, OK, OK, U, U, OK, P] },
+  { event: 'subscribe', variant: 'stream=admin', rule: 'account and token changes: admin only',             expect: [U, OK, 403, 403, 403, 403, 403, 403, 403, 403, U, U, 403, P] },
+  { event: 'subscribe', variant: 'stream=incident:<target>', rule: 'read an incident: lead, staff; member and liaison if member', expect: [U, 403, OK, OK, OK, OK, 403, OK, 403, OK, U, U, OK, P] },
   // No ack: OK means the socket stays connected and is in no room of that stream afterwards.
-  { event: 'unsubscribe', variant: 'stream=incident:<target>', rule: 'anyone connected may leave a stream', expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, U, U, OK] },
+  { event: 'unsubscribe', variant: 'stream=incident:<target>', rule: 'anyone connected may leave a stream', expect: [U, OK, OK, OK, OK, OK, OK, OK, OK, OK, U, U, OK, P] },
 ];

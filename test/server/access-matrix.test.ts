@@ -4,7 +4,7 @@ import type { IncidentDetail } from '@lodestone/shared';
 import { ADMIN_PASSWORD, TEST_PASSWORD, alertInput, buildTestApp, createUser, listen, signIn, type TestApp, type TestUser } from '../helpers/app.ts';
 import { openIncident } from '../helpers/incidents.ts';
 import { connectSocket, subscribe, type ClientSocket } from '../helpers/sockets.ts';
-import { CALLERS, HTTP_MATRIX, NOT_IN_MATRIX, NO_SOCKET, OK, SOCKET_MATRIX, caseName, type Caller, type HttpCase, type SocketOutcome } from './access-matrix.table.ts';
+import { CALLERS, HTTP_MATRIX, NOT_IN_MATRIX, OK, SOCKET_MATRIX, caseName, type Caller, type HttpCase, type SocketOutcome } from './access-matrix.table.ts';
 
 /**
  * Every route the app registers, seen through an onRoute hook added to the Fastify instance as
@@ -50,9 +50,11 @@ describe('access matrix (product.md Access, api.md)', () => {
   let t: TestApp;
   let baseUrl: string;
   let admin: TestUser;
-  let people: Record<'lead' | 'otherLead' | 'coLead' | 'member' | 'nonMember' | 'liaison' | 'otherLiaison' | 'staff' | 'disabled' | 'bystander' | 'spare', TestUser>;
+  let people: Record<'lead' | 'otherLead' | 'coLead' | 'member' | 'nonMember' | 'liaison' | 'otherLiaison' | 'staff' | 'disabled' | 'newPassword' | 'bystander' | 'spare', TestUser>;
   let credentials: Record<Caller, Credentials>;
   let disabledTokenId: string;
+  /** A token the newPassword account made before it was told to choose a new password. */
+  let newPasswordTokenId: string;
   /** The target incident of every incident row; `other` is where the "other" callers belong. */
   let own: IncidentDetail;
   let other: IncidentDetail;
@@ -87,6 +89,7 @@ describe('access matrix (product.md Access, api.md)', () => {
    * are sent with): a new session of the same account, or the same token, or the dead ones.
    */
   async function spendable(caller: Caller): Promise<Credentials> {
+    if (caller === 'newPassword') return { cookie: await signIn(t.app, people.newPassword.user.username, people.newPassword.password) };
     if (!LIVE_CALLERS.includes(caller) || caller === 'token') return credentials[caller];
     const account = accountOf(caller);
     return { cookie: await signIn(t.app, account.user.username, account.password) };
@@ -94,6 +97,18 @@ describe('access matrix (product.md Access, api.md)', () => {
 
   /** A new account of the caller's role, signed in the same way, for a cell that changes the account itself. */
   async function twinOf(caller: Caller): Promise<Credentials> {
+    if (caller === 'newPassword') {
+      const twin = await must<{ username: string }>({ cookie: t.admin }, 'POST', '/api/v1/users', {
+        username: `firstpw${++counter}`,
+        displayName: `First Password ${counter}`,
+        password: TEST_PASSWORD,
+        role: 'member',
+        agency: 'DOE',
+        side: 'US',
+        mustChangePassword: true,
+      });
+      return { cookie: await signIn(t.app, twin.username, TEST_PASSWORD) };
+    }
     if (!LIVE_CALLERS.includes(caller)) return credentials[caller];
     const twin = await createUser(t, accountOf(caller).user.role);
     if (caller !== 'token') return { cookie: twin.cookie };
@@ -139,6 +154,7 @@ describe('access matrix (product.md Access, api.md)', () => {
       let id: string;
       if (LIVE_CALLERS.includes(caller)) id = (await must<{ id: string }>(credentials[caller], 'POST', '/api/v1/tokens', { name: 'to revoke' })).id;
       else if (caller === 'anonymous') id = (await must<{ id: string }>({ cookie: people.bystander.cookie }, 'POST', '/api/v1/tokens', { name: 'to revoke' })).id;
+      else if (caller === 'newPassword') id = newPasswordTokenId;
       else id = disabledTokenId;
       return { url: `/api/v1/tokens/${id}` };
     },
@@ -151,6 +167,7 @@ describe('access matrix (product.md Access, api.md)', () => {
     'GET /api/v1/events [stream=admin]': async () => ({ url: '/api/v1/events?stream=admin' }),
     'GET /api/v1/events [stream=incident:<target>]': async () => ({ url: `/api/v1/events?stream=incident:${own.id}` }),
     'GET /api/v1/audit/verify': async () => ({ url: '/api/v1/audit/verify' }),
+    'GET /api/v1/audit/events': async () => ({ url: '/api/v1/audit/events?type=user.updated' }),
 
     'GET /api/v1/minerals': async () => ({ url: '/api/v1/minerals' }),
     'GET /api/v1/provisions': async () => ({ url: '/api/v1/provisions' }),
@@ -217,18 +234,22 @@ describe('access matrix (product.md Access, api.md)', () => {
       otherLiaison: await createUser(t, 'liaison', { side: 'US' }),
       staff: await createUser(t, 'staff', { side: 'US' }),
       disabled: await createUser(t, 'member', { side: 'US' }),
+      newPassword: await createUser(t, 'member', { side: 'JP' }),
       bystander: await createUser(t, 'member', { side: 'JP' }),
       spare: await createUser(t, 'member', { side: 'JP' }),
     };
     own = await openIncident(t, people.lead, {
       body: { jpLeadId: people.coLead.user.id },
-      members: [people.member, people.liaison, people.disabled],
+      members: [people.member, people.liaison, people.disabled, people.newPassword],
     });
     other = await openIncident(t, people.otherLead, { members: [people.nonMember, people.otherLiaison] });
     const token = await must<{ token: string }>({ cookie: people.liaison.cookie }, 'POST', '/api/v1/tokens', { name: 'liaison import script' });
     const disabledToken = await must<{ id: string; token: string }>({ cookie: people.disabled.cookie }, 'POST', '/api/v1/tokens', { name: 'old script' });
     disabledTokenId = disabledToken.id;
     await must({ cookie: t.admin }, 'PATCH', `/api/v1/users/${people.disabled.user.id}`, { disabled: true });
+    newPasswordTokenId = (await must<{ id: string }>({ cookie: people.newPassword.cookie }, 'POST', '/api/v1/tokens', { name: 'before the reset' })).id;
+    // Told to choose a new password while signed in: the session it has is held to that at once.
+    await must({ cookie: t.admin }, 'PATCH', `/api/v1/users/${people.newPassword.user.id}`, { mustChangePassword: true });
     alertId = (await must<{ id: string }>({ cookie: people.liaison.cookie }, 'POST', '/api/v1/alerts', alertInput())).id;
     actionId = (await must<{ id: string }>(asLead(), 'POST', `/api/v1/incidents/${own.id}/actions`, { title: 'Map alternative suppliers' })).id;
     credentials = {
@@ -245,6 +266,7 @@ describe('access matrix (product.md Access, api.md)', () => {
       disabled: { cookie: people.disabled.cookie },
       disabledToken: { bearer: disabledToken.token },
       token: { bearer: token.token },
+      newPassword: { cookie: people.newPassword.cookie },
     };
     baseUrl = await listen(t.app);
   });
@@ -255,7 +277,8 @@ describe('access matrix (product.md Access, api.md)', () => {
     expect(own.jpLeadId).toBe(people.coLead.user.id);
     const ownMembers = new Set(t.app.lodestone.incidents.members(own.id).map((m) => m.id));
     const otherMembers = new Set(t.app.lodestone.incidents.members(other.id).map((m) => m.id));
-    for (const who of ['lead', 'coLead', 'member', 'liaison', 'disabled'] as const) expect(ownMembers.has(people[who].user.id), who).toBe(true);
+    for (const who of ['lead', 'coLead', 'member', 'liaison', 'disabled', 'newPassword'] as const) expect(ownMembers.has(people[who].user.id), who).toBe(true);
+    expect(t.app.lodestone.users.get(people.newPassword.user.id)?.mustChangePassword).toBe(true);
     for (const who of ['otherLead', 'nonMember', 'otherLiaison', 'staff'] as const) {
       expect(ownMembers.has(people[who].user.id), who).toBe(false);
       expect(otherMembers.has(people[who].user.id) || who === 'staff', who).toBe(true);
@@ -343,7 +366,8 @@ describe('access matrix (product.md Access, api.md)', () => {
           it(`${caller} → ${expected}`, async () => {
             const socket = socketOf(caller);
             if (typeof socket === 'string') {
-              expect(socket).toBe(expected === NO_SOCKET ? NO_SOCKET : 'a connected socket');
+              // The handshake was refused with this message: the cell must name that refusal.
+              expect(socket).toBe(typeof expected === 'string' && expected !== OK ? expected : 'a connected socket');
               return;
             }
             const stream = streamOf(row.variant);

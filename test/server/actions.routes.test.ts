@@ -10,8 +10,10 @@ describe('action items', () => {
   let outsider: TestUser;
   let incident: IncidentDetail;
   let other: IncidentDetail;
+  /** The app's clock: due dates are judged by it. Sessions outlive the moves of it below. */
+  let now = new Date('2026-06-01T00:00:00.000Z');
   beforeAll(async () => {
-    t = await buildTestApp();
+    t = await buildTestApp({ clock: () => now, sessionIdleMinutes: 60 * 24 * 365, sessionMaxHours: 24 * 365 });
     cast = await createCast(t);
     outsider = await createUser(t, 'member');
     incident = await openIncident(t, cast.lead, { members: [cast.member, cast.jpMember, cast.liaison] });
@@ -54,6 +56,7 @@ describe('action items', () => {
       ['owner who cannot read the incident', { ownerId: 'OUTSIDER' }, 'ownerId'],
       ['date without zone', { dueAt: '2026-12-01 09:00' }, 'dueAt'],
       ['date that is not a date', { dueAt: 'tomorrow' }, 'dueAt'],
+      ['due date in the past', { dueAt: '2026-05-31T23:58:59Z' }, 'dueAt'],
       ['empty title', { title: '' }, 'title'],
       ['agency with spaces', { agency: 'Dept of Energy' }, 'agency'],
     ];
@@ -68,6 +71,14 @@ describe('action items', () => {
         expect(countRows(t, 'actions')).toBe(rows);
       });
     }
+
+    it('refuses a due date in the past by the app’s clock with the code due_in_past; the current minute is not the past', async () => {
+      const res = await req(cast.member, 'POST', `/incidents/${incident.id}/actions`, { title: 'Too late', dueAt: '2026-05-30T09:00:00+09:00' });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors).toEqual([expect.objectContaining({ path: 'dueAt', code: 'due_in_past' })]);
+      // Typed to the minute, "now" is a few seconds ago: accepted.
+      expect((await create(cast.member, { title: 'Due this minute', dueAt: '2026-05-31T23:59:30Z' })).dueAt).toBe('2026-05-31T23:59:30.000Z');
+    });
   });
 
   describe('PATCH /actions/:id', () => {
@@ -91,6 +102,25 @@ describe('action items', () => {
       expect(res.json()).toMatchObject({ ownerId: cast.jpMember.user.id, owner: { displayName: cast.jpMember.user.displayName }, agency: 'JBIC', provision: 'financial_support', priority: 'p2', dueAt: null, version: 2 });
       const cleared = await req(cast.liaison, 'PATCH', `/actions/${action.id}`, { version: 2, ownerId: null });
       expect(cleared.json()).toMatchObject({ ownerId: null, owner: null });
+    });
+
+    it('refuses a PATCH that moves the due date into the past (due_in_past), but still updates an item already overdue', async () => {
+      const action = await create(cast.member, { title: 'Falls overdue', dueAt: '2026-06-10T00:00:00Z' });
+      now = new Date('2026-06-20T00:00:00.000Z');
+      try {
+        const moved = await req(cast.member, 'PATCH', `/actions/${action.id}`, { version: 1, dueAt: '2026-06-15T00:00:00Z' });
+        expect(moved.statusCode).toBe(400);
+        expect(moved.json().errors).toEqual([expect.objectContaining({ path: 'dueAt', code: 'due_in_past' })]);
+        expect((await req(cast.lead, 'GET', `/actions/${action.id}`)).json()).toMatchObject({ version: 1, dueAt: '2026-06-10T00:00:00.000Z' });
+        // The overdue item itself can still change: its status, and its due date sent unchanged (another spelling).
+        const status = await req(cast.member, 'PATCH', `/actions/${action.id}`, { version: 1, status: 'in_progress', dueAt: '2026-06-10T09:00:00+09:00' });
+        expect(status.statusCode, status.body).toBe(200);
+        // A new due date in the future, or none, is fine.
+        expect((await req(cast.member, 'PATCH', `/actions/${action.id}`, { version: 2, dueAt: '2026-07-01T00:00:00Z' })).statusCode).toBe(200);
+        expect((await req(cast.member, 'PATCH', `/actions/${action.id}`, { version: 3, dueAt: null })).statusCode).toBe(200);
+      } finally {
+        now = new Date('2026-06-01T00:00:00.000Z');
+      }
     });
 
     it('lets exactly one of two concurrent updates from one version win; the other gets 409 with the winner', async () => {
@@ -148,9 +178,11 @@ describe('action items', () => {
     });
 
     it('filters by owner, status, agency, provision and overdue', async () => {
-      const past = await create(cast.member, { title: 'Overdue item', ownerId: cast.member.user.id, dueAt: '2025-01-01T00:00:00Z', provision: 'permitting' });
+      const past = await create(cast.member, { title: 'Overdue item', ownerId: cast.member.user.id, dueAt: '2026-06-02T00:00:00Z', provision: 'permitting' });
       const future = await create(cast.member, { title: 'Future item', ownerId: cast.member.user.id, dueAt: '2099-01-01T00:00:00Z', agency: 'State' });
-      const doneLate = await create(cast.member, { title: 'Done late', dueAt: '2025-01-01T00:00:00Z' });
+      const doneLate = await create(cast.member, { title: 'Done late', dueAt: '2026-06-02T00:00:00Z' });
+      // A month later: two items are past due, one of them done.
+      now = new Date('2026-07-01T00:00:00.000Z');
       await req(cast.member, 'PATCH', `/actions/${doneLate.id}`, { version: 1, status: 'done' });
       const ids = async (q: string) => ((await req(cast.member, 'GET', `/actions${q}`)).json() as Action[]).map((a) => a.id);
       expect(await ids('?overdue=true')).toContain(past.id);

@@ -63,6 +63,22 @@ describe('demo scenario (LODESTONE_DEMO=1 on a new database)', () => {
     expect(overdue).toHaveLength(1);
   });
 
+  it('writes every stream in time order: `at` never decreases as seq rises', () => {
+    const { sqlite } = t.app.lodestone.handle;
+    const streams = sqlite.prepare('SELECT DISTINCT stream FROM events ORDER BY 1').pluck().all() as string[];
+    expect(streams).toEqual(expect.arrayContaining(['admin', 'alerts', expect.stringMatching(/^incident:/)]));
+    for (const stream of streams) {
+      const times = sqlite.prepare('SELECT at FROM events WHERE stream = ? ORDER BY seq').pluck().all(stream) as string[];
+      const backwards = times.flatMap((at, i) => (i > 0 && at < (times[i - 1] ?? '') ? [`seq ${i + 1}: ${times[i - 1]} → ${at}`] : []));
+      expect(backwards, stream).toEqual([]);
+    }
+    // The room's history runs from the escalation to the last move of its action items.
+    const incident = streams.find((s) => s.startsWith('incident:')) ?? '';
+    const times = sqlite.prepare('SELECT at FROM events WHERE stream = ? ORDER BY seq').pluck().all(incident) as string[];
+    expect(times[0]).toBe('2025-04-04T06:00:00.000Z');
+    expect(times.at(-1)).toBe('2025-05-12T14:30:00.000Z');
+  });
+
   it('leaves an audit chain that verifies', async () => {
     const report = (await t.app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: { cookie: t.admin } })).json();
     expect(report.ok).toBe(true);

@@ -14,6 +14,7 @@ describe('after-action record', () => {
   let t: TestApp;
   let cast: Awaited<ReturnType<typeof createCast>>;
   let outsider: TestUser;
+  let newJpLead: TestUser;
   let incidentId = '';
   let code = '';
   const notes = ['Tianjin port holds Dy oxide shipments', '天津港でジスプロシウムの出荷保留を確認', '=HYPERLINK("http://evil.example","click")', '+1 call at 09:00, "urgent"', 'Line one\n# not a heading <b>nor bold</b>'];
@@ -30,7 +31,8 @@ describe('after-action record', () => {
       return work();
     };
     const post = (who: TestUser, url: string, payload: unknown) => t.app.inject({ method: 'POST', url: `/api/v1${url}`, headers: { cookie: who.cookie }, payload: payload as object });
-    const alert = (await at('2026-04-04T06:00:00Z', () => post(cast.liaison, '/alerts', alertInput({ title: 'MOFCOM licensing of seven heavy rare earths', tlp: 'AMBER' })))) as { json(): { id: string } };
+    // Written at 05:45 (kept offline), posted at 06:00.
+    const alert = (await at('2026-04-04T06:00:00Z', () => post(cast.liaison, '/alerts', alertInput({ title: 'MOFCOM licensing of seven heavy rare earths', tlp: 'AMBER', observedAt: '2026-04-04T05:45:00Z' })))) as { json(): { id: string } };
     const alertId = alert.json().id;
     await at('2026-04-04T06:20:00Z', () => post(cast.jpMember, `/alerts/${alertId}/acknowledgements`, {}));
     await at('2026-04-04T07:00:00Z', () => post(cast.member, `/alerts/${alertId}/acknowledgements`, {}));
@@ -50,9 +52,14 @@ describe('after-action record', () => {
       made.push(((await at('2026-04-05T15:00:00Z', () => post(cast.member, `/incidents/${incidentId}/actions`, { title, ownerId: n % 2 ? cast.jpMember.user.id : cast.member.user.id, dueAt: '2026-04-05T20:00:00Z', provision: 'stockpiling' }))) as { json(): { id: string } }).json());
     }
     await at('2026-04-05T16:00:00Z', () => t.app.inject({ method: 'PATCH', url: `/api/v1/actions/${made[0]?.id}`, headers: { cookie: cast.member.cookie }, payload: { version: 1, status: 'done' } }));
+    await at('2026-04-05T16:15:00Z', () => t.app.inject({ method: 'PATCH', url: `/api/v1/actions/${made[1]?.id}`, headers: { cookie: cast.member.cookie }, payload: { version: 1, status: 'in_progress' } }));
     await at('2026-04-05T16:30:00Z', () => t.app.inject({ method: 'PATCH', url: `/api/v1/actions/${made[2]?.id}`, headers: { cookie: cast.member.cookie }, payload: { version: 1, status: 'cancelled' } }));
     await at('2026-04-06T00:00:00Z', () =>
       t.app.inject({ method: 'PATCH', url: `/api/v1/incidents/${incidentId}`, headers: { cookie: cast.lead.cookie }, payload: { version: 1, lessons: { summary: 'Both sides shared inventories within a day.', strengths: '日米の情報共有が迅速だった', improvements: 'Pre-agree licence data formats' } } }),
+    );
+    newJpLead = await createUser(t, 'lead', { side: 'JP', displayName: '鈴木 一郎', agency: 'METI' });
+    await at('2026-04-06T00:00:00Z', () =>
+      t.app.inject({ method: 'PATCH', url: `/api/v1/incidents/${incidentId}`, headers: { cookie: cast.lead.cookie }, payload: { version: 2, status: 'stabilizing', severity: 'moderate', jpLeadId: newJpLead.user.id, summary: 'Licences flow again, slowly.' } }),
     );
     clock = new Date('2026-04-06T00:00:00Z');
   });
@@ -60,13 +67,22 @@ describe('after-action record', () => {
 
   const exportAs = (who: TestUser, query: string) => t.app.inject({ method: 'GET', url: `/api/v1/incidents/${incidentId}/export?${query}`, headers: { cookie: who.cookie } });
   const eventCount = () => t.app.lodestone.log.head(`incident:${incidentId}`);
+  /** A PDF export as pdftotext reads it, in its raw order (a cell's lines stay together). */
+  const pdfText = async (who: TestUser, query: string) => {
+    const res = await exportAs(who, query);
+    const file = join(mkdtempSync(join(tmpdir(), 'lodestone-pdf-')), 'record.pdf');
+    writeFileSync(file, res.rawPayload);
+    return execFileSync('pdftotext', ['-raw', file, '-'], { encoding: 'utf8' });
+  };
 
   it('is a download for leads, members and staff with a good file name; refused to others', async () => {
     for (const [format, ext, type] of [['markdown', 'md', 'text/markdown'], ['pdf', 'pdf', 'application/pdf'], ['csv', 'csv', 'text/csv'], ['json', 'json', 'application/json']] as const) {
       const res = await exportAs(cast.staff, `format=${format}`);
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toContain(type);
-      expect(res.headers['content-disposition']).toBe(`attachment; filename="${code}-after-action.${ext}"`);
+      expect(res.headers['content-disposition']).toBe(`attachment; filename="${code}-after-action.en.${ext}"`);
+      // The Japanese record of the same incident is another file.
+      expect((await exportAs(cast.staff, `format=${format}&lang=ja`)).headers['content-disposition']).toBe(`attachment; filename="${code}-after-action.ja.${ext}"`);
     }
     expect((await exportAs(cast.member, 'format=json')).statusCode).toBe(200);
     expect((await exportAs(cast.lead, 'format=json')).statusCode).toBe(200);
@@ -131,9 +147,11 @@ describe('after-action record', () => {
     expect(fonts).toMatch(/NotoSansJP-Regular\s+CID TrueType\s+Identity-H\s+yes\s+yes/);
   });
 
-  it('CSV: RFC 4180, one row per event, formulas neutralized', async () => {
+  it('CSV: a UTF-8 BOM, RFC 4180, one row per event, formulas neutralized', async () => {
     const res = await exportAs(cast.lead, 'format=csv');
-    const rows = parseCsv(res.body);
+    // Excel needs the BOM to read UTF-8 (and so the Japanese) as such.
+    expect([...res.rawPayload.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = parseCsv(res.body.replace(/^\uFEFF/, ''));
     expect(rows[0]).toEqual(['seq', 'utc', 'washington', 'tokyo', 'type', 'kind', 'actor', 'agency', 'side', 'text']);
     const data = rows.slice(1);
     expect(data).toHaveLength(eventCount());
@@ -143,6 +161,54 @@ describe('after-action record', () => {
     expect(texts).toContain(`'=HYPERLINK("http://evil.example","click")`);
     expect(texts).toContain(`'+1 call at 09:00, "urgent"`);
     for (const cell of data.flat()) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+  });
+
+  it('CSV in Japanese: the header row in Japanese, the same rows, Japanese text intact after the BOM', async () => {
+    const res = await exportAs(cast.jpLead, 'format=csv&lang=ja');
+    const text = res.rawPayload.toString('utf8');
+    expect(text.startsWith('\uFEFF番号,UTC,ワシントン,東京,')).toBe(true);
+    const rows = parseCsv(text.slice(1));
+    expect(rows[0]).toEqual(['番号', 'UTC', 'ワシントン', '東京', '種類', '区分', '実行者', '機関', '側', '内容']);
+    expect(rows.slice(1)).toHaveLength(eventCount());
+    expect(rows.map((r) => r[9])).toContain('天津港でジスプロシウムの出荷保留を確認');
+    expect(rows.map((r) => r[9])).toContain(`${cast.lead.user.displayName}が概要を、状態を「対応中」から「安定化」に、深刻度を「高」から「中」に、日本側共同リードを「${cast.jpLead.user.displayName}（METI）」から「鈴木 一郎（METI）」に変更`);
+  });
+
+  it('says in natural words who changed what, to whom, in English and Japanese', async () => {
+    const en = (await exportAs(cast.lead, 'format=markdown&lang=en')).body;
+    expect(en).toContain(`${cast.lead.user.displayName} changed the summary, the status from Active to Stabilizing, the severity from High to Moderate and the JP co-lead from ${cast.jpLead.user.displayName} (METI) to 鈴木 一郎 (METI)`);
+    expect(en).toContain(`${cast.member.user.displayName} updated the action item “${actionTitles[1]}”, changing the status from Open to In progress`);
+    expect(en).toContain(`${cast.jpLead.user.displayName} added ${cast.member.user.displayName} (DOE) to the incident`);
+    const ja = (await exportAs(cast.jpLead, 'format=markdown&lang=ja')).body;
+    expect(ja).toContain(`${cast.member.user.displayName}がアクション「${actionTitles[1]}」の状態を「未着手」から「対応中」に変更`);
+    expect(ja).toContain(`${cast.jpLead.user.displayName}が${cast.member.user.displayName}（DOE）をメンバーに追加`);
+    // No English comma between Japanese clauses, no spaced-out particles.
+    expect(ja).not.toMatch(/[\u3040-\u30ff\u4e00-\u9fff」], [\u3040-\u30ff\u4e00-\u9fff「]/);
+    expect(ja).not.toContain(' が ');
+  });
+
+  it('shows when an alert was written beside when it was posted (Markdown, PDF); the JSON carries observedAt', async () => {
+    const md = (await exportAs(cast.lead, 'format=markdown&lang=en')).body;
+    expect(md).toContain('- Posted: 2026-04-04 06:00 UTC');
+    expect(md).toContain('- Written: 2026-04-04 05:45 UTC · 2026-04-04 01:45 EDT · 2026-04-04 14:45 JST');
+    const ja = (await exportAs(cast.lead, 'format=markdown&lang=ja')).body;
+    expect(ja).toContain('- 作成: 2026-04-04 05:45 UTC');
+    const record = JSON.parse((await exportAs(cast.lead, 'format=json')).body) as RecordFile;
+    expect(record.alerts[0]).toMatchObject({ observedAt: '2026-04-04T05:45:00.000Z', postedAt: '2026-04-04T06:00:00.000Z' });
+    const pdf = await pdfText(cast.lead, 'format=pdf&lang=en');
+    expect(pdf).toContain('Written: 2026-04-04 05:45 UTC');
+  });
+
+  it('PDF: the action table breaks no word, in English and in Japanese', async () => {
+    const en = await pdfText(cast.lead, 'format=pdf&lang=en');
+    const enLines = en.split('\n').map((l) => l.trim());
+    for (const word of ['Priority', 'Provision', 'Completed', 'Owner', 'Agency', 'In progress', 'Cancelled', 'Stockpiling', 'Confirm JOGMEC stocks', 'export-control']) {
+      expect(enLines.some((l) => l.includes(word)), word).toBe(true);
+    }
+    for (const z of ['2026-04-05 20:00 UTC', '2026-04-05 16:00 EDT', '2026-04-06 05:00 JST']) expect(enLines.some((l) => l.includes(z)), z).toBe(true);
+    const ja = await pdfText(cast.jpLead, 'format=pdf&lang=ja');
+    const jaLines = ja.split('\n').map((l) => l.trim());
+    for (const word of ['優先度', '担当者', '条項', '完了', '対応中', '中止']) expect(jaLines.some((l) => l.includes(word)), word).toBe(true);
   });
 
   it('JSON: the whole stream and its chain; verifies, and fails on any single changed byte of an event', async () => {

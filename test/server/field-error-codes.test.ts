@@ -82,6 +82,9 @@ const ROWS: Record<FieldErrorCode, Row> = {
   empty_body: { send: (c) => raw(c, ''), path: '' },
   too_deep: { send: (c) => raw(c, `${'['.repeat(30_000)}${']'.repeat(30_000)}`, { 'idempotency-key': 'deep-body' }), path: '' },
   invalid_header: { send: (c) => raw(c, JSON.stringify(alertInput()), { 'idempotency-key': 'k'.repeat(200) }), path: 'Idempotency-Key' },
+  due_in_past: { send: (c) => newAction(c, { dueAt: '2020-01-01T09:00:00.000Z' }), path: 'dueAt' },
+  in_future: { send: (c) => postAlert(c, { observedAt: new Date(Date.now() + 60 * 60_000).toISOString() }), path: 'observedAt', params: { maxSkewMinutes: 5 } },
+  too_old: { send: (c) => postAlert(c, { observedAt: '2020-01-01T09:00:00.000Z' }), path: 'observedAt', params: { maxDays: 30 } },
 };
 
 describe('field error codes: each one the API sends, sent by a real request', () => {

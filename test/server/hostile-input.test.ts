@@ -1034,7 +1034,7 @@ describe('hostile bodies on every POST, PATCH and PUT route', () => {
       target: async () => ({
         url: `/incidents/${incident.id}/actions`,
         cookie: lead.cookie,
-        body: { title: `Action ${++counter}`, description: 'Call the suppliers', agency: 'DOE', provision: 'stockpiling', priority: 'p2', dueAt: '2026-12-01T09:00:00+09:00' },
+        body: { title: `Action ${++counter}`, description: 'Call the suppliers', agency: 'DOE', provision: 'stockpiling', priority: 'p2', dueAt: '2099-12-01T09:00:00+09:00' },
         fresh: false,
       }),
       text: { path: ['description'], max: LIMITS.body, read: async (res) => (await must<Action>(t, 'GET', `/actions/${res.json<Action>().id}`, lead.cookie)).description },

@@ -53,13 +53,37 @@ describe('session routes', () => {
     expect(me.statusCode).toBe(401);
   });
 
-  it('does not sign in a disabled account, and disabling ends its sessions', async () => {
+  it('ends a disabled account’s sessions, telling the open page why (401 account-disabled), once', async () => {
     const u = await createUser(t, 'member');
     const disable = await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${u.user.id}`, headers: { cookie: t.admin }, payload: { disabled: true } });
     expect(disable.statusCode).toBe(200);
-    expect((await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: u.cookie } })).statusCode).toBe(401);
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: u.user.username, password: u.password } });
-    expect(res.statusCode).toBe(401);
+    const first = await t.app.inject({ method: 'GET', url: '/api/v1/alerts', headers: { cookie: u.cookie } });
+    expect(first.statusCode).toBe(401);
+    expect(first.json()).toMatchObject({ status: 401, type: 'urn:lodestone:problem:account-disabled', title: 'Account disabled' });
+    expect(first.json().detail).toMatch(/disabled/);
+    // The session is gone now: what follows is an ordinary 401.
+    const again = await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: u.cookie } });
+    expect(again.statusCode).toBe(401);
+    expect(again.json().type).toBe('about:blank');
+  });
+
+  it('tells the right password of a disabled account so (401 of its own type); a wrong one is the same refusal as an unknown name', async () => {
+    const u = await createUser(t, 'member');
+    const open = await signIn(t.app, u.user.username, u.password);
+    await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${u.user.id}`, headers: { cookie: t.admin }, payload: { disabled: true } });
+    const right = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: u.user.username, password: u.password } });
+    expect(right.statusCode).toBe(401);
+    expect(right.json()).toMatchObject({ type: 'urn:lodestone:problem:account-disabled', title: 'Account disabled', detail: 'This account is disabled. Ask an administrator to enable it.' });
+    expect(right.cookies).toEqual([]);
+    const wrong = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: u.user.username, password: 'not the password' } });
+    const unknown = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'nobody.at.all', password: 'not the password' } });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.body).toBe(unknown.body);
+    expect(wrong.body).not.toMatch(/disabled/);
+    // Enabled again, the account signs in anew; the sessions it had before stay ended.
+    await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${u.user.id}`, headers: { cookie: t.admin }, payload: { disabled: false } });
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: open } })).statusCode).toBe(401);
+    expect(await signIn(t.app, u.user.username, u.password)).toMatch(/^lodestone_session=/);
   });
 
   it('throttles repeated failures for one name from one address with 429 and Retry-After', async () => {

@@ -1,10 +1,11 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
-import type { EventPage, LodestoneEvent, PresenceUpdate, StreamName, SubscribeAck } from '@lodestone/shared';
+import type { EventPage, LodestoneEvent, PresenceUpdate, ServerToClientEvents, StreamName, SubscribeAck } from '@lodestone/shared';
 import { api, query } from '../api.ts';
 import { createSocket, type LodestoneSocket } from '../socket.ts';
 
 export type ConnectionStatus = 'live' | 'reconnecting' | 'offline';
+export type SessionEndReason = Parameters<ServerToClientEvents['sessionEnded']>[0]['reason'];
 
 export interface Follower {
   /** Applies one event; called once per event, in seq order. */
@@ -47,8 +48,11 @@ export const useConnectionStore = defineStore('connection', () => {
   const subscriptions = new Map<StreamName, Subscription>();
   const incidentListeners = new Set<(notice: { incidentId: string }) => void>();
   const actionListeners = new Set<(notice: { actionId: string; incidentId: string }) => void>();
-  /** Listeners for a session that the server ended (sign-out elsewhere, disabled, expired). */
-  const sessionEndedListeners = new Set<() => void>();
+  /**
+   * Listeners for a session that the server ended (sign-out elsewhere, disabled, expired), with
+   * the reason when the server gave one before closing.
+   */
+  const sessionEndedListeners = new Set<(reason?: SessionEndReason) => void>();
 
   const status = computed<ConnectionStatus>(() => {
     if (!online.value) return 'offline';
@@ -78,6 +82,11 @@ export const useConnectionStore = defineStore('connection', () => {
     socket.value = s;
     window.addEventListener('online', onOnline);
     window.addEventListener('offline', onOffline);
+    // Told just before the server closes this socket; the close that follows passes it on.
+    let endReason: SessionEndReason | undefined;
+    s.on('sessionEnded', ({ reason }) => {
+      endReason = reason;
+    });
     s.on('connect', () => {
       connected.value = true;
       for (const sub of subscriptions.values()) void sync(sub);
@@ -88,13 +97,17 @@ export const useConnectionStore = defineStore('connection', () => {
       // The server closed us on purpose: the session ended, or this tab sent too much too fast.
       // Anything else reconnects by itself. If the session lives on, come back after a pause.
       if (reason === 'io server disconnect') {
-        sessionEndedListeners.forEach((l) => l());
-        retryLater(s, RECONNECT_AFTER_CUT_OFF_MS);
+        const why = endReason;
+        endReason = undefined;
+        sessionEndedListeners.forEach((l) => l(why));
+        // An account disabled, or held to choosing a new password, gets no socket: no retry then.
+        if (why === undefined) retryLater(s, RECONNECT_AFTER_CUT_OFF_MS);
       }
     });
     s.on('connect_error', (error) => {
       connected.value = false;
       if (error.message === 'unauthorized') sessionEndedListeners.forEach((l) => l());
+      if (error.message === 'password change required') sessionEndedListeners.forEach((l) => l('password-change-required'));
       // Cut off for flooding too often: the server refuses this session for a few seconds.
       if (error.message === 'too many requests') retryLater(s, retryAfterOf((error as { data?: unknown }).data) * 1000 + 500);
     });
@@ -134,7 +147,7 @@ export const useConnectionStore = defineStore('connection', () => {
     return () => actionListeners.delete(listener);
   }
 
-  function onSessionEnded(listener: () => void): () => void {
+  function onSessionEnded(listener: (reason?: SessionEndReason) => void): () => void {
     sessionEndedListeners.add(listener);
     return () => sessionEndedListeners.delete(listener);
   }

@@ -10,6 +10,7 @@ export interface OutboxItem {
   /** The Idempotency-Key: however often it is sent, the alert is applied once. */
   key: string;
   input: AlertCreate;
+  /** When the alert was written (this device's clock): sent as its observedAt. */
   queuedAt: string;
   state: 'pending' | 'sending' | 'failed';
   error?: string;
@@ -63,26 +64,51 @@ export const useOutboxStore = defineStore('outbox', () => {
 
   /** Sends pending items in order; stops at the first network failure and waits for the connection. */
   async function flush(): Promise<void> {
-    if (flushing) return;
+    // Nothing goes before the account has chosen its new password (the server would refuse it).
+    if (flushing || session.user?.mustChangePassword) return;
     flushing = true;
     try {
       for (const item of items.value.filter((i) => i.state === 'pending')) {
-        update(item.key, { state: 'sending' });
+        // The key an item is sent under can change once (see send).
+        let key = item.key;
+        update(key, { state: 'sending' });
         try {
-          const alert = await api.post<Alert>('/alerts', item.input, { idempotencyKey: item.key });
-          remove(item.key);
+          const alert = await send(item, (fresh) => {
+            update(key, { key: fresh });
+            key = fresh;
+          });
+          remove(key);
           alerts.received(alert);
         } catch (error) {
           if (error instanceof ApiError && !error.offline && error.status !== 429 && error.status < 500) {
-            update(item.key, { state: 'failed', error: error.problem.detail ?? error.problem.title });
+            update(key, { state: 'failed', error: error.problem.detail ?? error.problem.title });
           } else {
-            update(item.key, { state: 'pending' });
+            update(key, { state: 'pending' });
             break;
           }
         }
       }
     } finally {
       flushing = false;
+    }
+  }
+
+  /**
+   * Posts an item with the time it was written. This device's clock may be wrong: when the
+   * server refuses that time alone (too far ahead or too old), the alert goes without it, under a
+   * new key (the refusal is what the first key answers from now on; it stored nothing).
+   */
+  async function send(item: OutboxItem, rekey: (key: string) => void): Promise<Alert> {
+    try {
+      return await api.post<Alert>('/alerts', { ...item.input, observedAt: item.queuedAt }, { idempotencyKey: item.key });
+    } catch (error) {
+      const errors = error instanceof ApiError ? (error.problem.errors ?? []) : [];
+      if (error instanceof ApiError && error.status === 400 && errors.length > 0 && errors.every((e) => e.path === 'observedAt')) {
+        const key = newIdempotencyKey();
+        rekey(key);
+        return api.post<Alert>('/alerts', item.input, { idempotencyKey: key });
+      }
+      throw error;
     }
   }
 
@@ -100,6 +126,12 @@ export const useOutboxStore = defineStore('outbox', () => {
       } else items.value = [];
     },
     { immediate: true },
+  );
+  watch(
+    () => session.user?.mustChangePassword,
+    (must) => {
+      if (must === false) void flush();
+    },
   );
   watch(
     () => connection.status,

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { ProfileUpdate, Role, User } from '@lodestone/shared';
-import { ApiError, api, onUnauthorized } from '../api.ts';
+import { ACCOUNT_DISABLED, ApiError, api, onPasswordChangeRequired, onUnauthorized } from '../api.ts';
 import { setUiLocale } from '../i18n/index.ts';
 import { useConnectionStore } from './connection.ts';
 
@@ -10,7 +10,7 @@ export const useSessionStore = defineStore('session', () => {
   const user = ref<User | null>(null);
   const loaded = ref(false);
   /** Why the last session ended, shown on the sign-in page. */
-  const endedReason = ref<'expired' | null>(null);
+  const endedReason = ref<'expired' | 'disabled' | null>(null);
   let loading: Promise<void> | null = null;
   const connection = useConnectionStore();
 
@@ -24,10 +24,12 @@ export const useSessionStore = defineStore('session', () => {
     localStorage.setItem(CACHED_USER, JSON.stringify(next));
     endedReason.value = null;
     setUiLocale(next.locale);
-    connection.start();
+    // An account that must choose a new password gets no socket until it has.
+    if (next.mustChangePassword) connection.stop();
+    else connection.start();
   }
 
-  function end(reason: 'expired' | null): void {
+  function end(reason: 'expired' | 'disabled' | null): void {
     if (!user.value) return;
     user.value = null;
     localStorage.removeItem(CACHED_USER);
@@ -43,11 +45,20 @@ export const useSessionStore = defineStore('session', () => {
     return () => endedListeners.delete(listener);
   }
 
-  onUnauthorized(() => end('expired'));
-  connection.onSessionEnded(() => {
+  onUnauthorized((error) => end(error.problem.type === ACCOUNT_DISABLED ? 'disabled' : 'expired'));
+  // Told to choose a new password meanwhile: the user as the server has it now (the router follows).
+  const reload = () =>
+    api
+      .get<{ user: User }>('/session')
+      .then(({ user: u }) => begin(u))
+      .catch(() => undefined);
+  onPasswordChangeRequired(() => void reload());
+  connection.onSessionEnded((reason) => {
+    if (reason === 'disabled') return end('disabled');
+    if (reason === 'password-change-required') return void reload();
     // The socket was closed by the server; ask the API whether the session is really gone.
     api.get<{ user: User }>('/session').catch((error: unknown) => {
-      if (error instanceof ApiError && error.status === 401) end('expired');
+      if (error instanceof ApiError && error.status === 401) end(error.problem.type === ACCOUNT_DISABLED ? 'disabled' : 'expired');
     });
   });
 
@@ -83,6 +94,14 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
+  /** Chooses the account's own password (required first, or any time); the session goes on. */
+  async function changePassword(currentPassword: string, newPassword: string): Promise<User> {
+    const updated = await api.post<User>('/profile/password', { currentPassword, newPassword });
+    if (user.value?.mustChangePassword) begin(updated);
+    else user.value = updated;
+    return updated;
+  }
+
   async function updateProfile(patch: ProfileUpdate): Promise<User> {
     const updated = await api.patch<User>('/profile', patch);
     user.value = updated;
@@ -95,5 +114,5 @@ export const useSessionStore = defineStore('session', () => {
     if (user.value && user.value.locale !== locale) await updateProfile({ locale }).catch(() => undefined);
   }
 
-  return { user, loaded, role, signedIn, endedReason, ensureLoaded, signIn, signOut, updateProfile, chooseLocale, onEnded };
+  return { user, loaded, role, signedIn, endedReason, ensureLoaded, signIn, signOut, changePassword, updateProfile, chooseLocale, onEnded };
 });

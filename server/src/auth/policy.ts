@@ -12,4 +12,6 @@ export interface AuthUser {
   side: 'US' | 'JP';
   locale: 'en' | 'ja';
   timeZone: string;
+  /** Until a new password is chosen, only the session and the password change are open to this account. */
+  mustChangePassword: boolean;
 }

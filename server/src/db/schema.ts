@@ -15,6 +15,8 @@ export const users = sqliteTable(
     timeZone: text('time_zone').notNull(),
     passwordHash: text('password_hash').notNull(),
     disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
+    /** Until the user chooses a new password, the account may do nothing else (see plugins/auth.ts). */
+    mustChangePassword: integer('must_change_password', { mode: 'boolean' }).notNull().default(false),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at').notNull(),
   },
@@ -53,11 +55,16 @@ export const apiTokens = sqliteTable(
   (t) => [uniqueIndex('api_tokens_hash').on(t.tokenHash), index('api_tokens_user').on(t.userId)],
 );
 
-/** Head of each event stream: the last seq and hash, so an append reads one row. */
+/**
+ * Head of each event stream: the last seq, hash and time, so an append reads one row (and never
+ * stamps an event earlier than the one before it).
+ */
 export const streams = sqliteTable('streams', {
   name: text('name').primaryKey(),
   headSeq: integer('head_seq').notNull(),
   headHash: text('head_hash').notNull(),
+  /** The `at` of the last event; the migration that added it filled it from that event. */
+  headAt: text('head_at').notNull().default(''),
 });
 
 /** The append-only, hash-chained event log. */
@@ -160,6 +167,8 @@ export const alerts = sqliteTable(
     posterAgency: text('poster_agency').notNull(),
     posterSide: text('poster_side', { enum: ['US', 'JP'] }).notNull(),
     postedAt: text('posted_at').notNull(),
+    /** When the poster wrote it, if they said (an alert kept offline is sent later); never after postedAt. */
+    observedAt: text('observed_at'),
     updatedAt: text('updated_at').notNull(),
     incidentId: text('incident_id').references(() => incidents.id),
     dismissReason: text('dismiss_reason'),

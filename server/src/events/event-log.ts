@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import {
   GENESIS_HASH,
@@ -14,8 +15,13 @@ import { events, streams } from '../db/schema.ts';
 /** A write transaction: the drizzle handle to write with, and the events it appended so far. */
 export interface Tx {
   readonly db: Db;
-  /** The time of this transaction, shared by every event it appends. */
+  /**
+   * The time of this transaction: every event it appends is stamped with it, or with its stream's
+   * last `at` when that is later (see append).
+   */
   readonly at: string;
+  /** Whether `at` was set by the caller (ctx.at: the demo, scripts) rather than read from the clock. */
+  readonly explicit: boolean;
   readonly pending: LodestoneEvent[];
   readonly log: EventLog;
 }
@@ -26,6 +32,21 @@ interface Job {
   work: (tx: Tx) => unknown;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+}
+
+/**
+ * An append with an explicitly set time earlier than the last event of its stream: history is
+ * written in time order, so the transaction is refused and nothing of it is stored.
+ */
+export class BackdatedAppend extends Error {
+  constructor(
+    readonly stream: StreamName,
+    readonly at: string,
+    readonly headAt: string,
+  ) {
+    super(`Refused to append to the stream ${stream} at ${at}: its last event is at ${headAt}, and a stream's times never run backwards.`);
+    this.name = 'BackdatedAppend';
+  }
 }
 
 export interface AuditReport {
@@ -42,6 +63,9 @@ export function sha256Hex(input: string): string {
 type EventRow = typeof events.$inferSelect;
 
 const COMMA = Buffer.from(',');
+
+/** An event row's API JSON: the stored text, or for rows from before that column, rebuilt. */
+const EVENT_JSON = "coalesce(json, json_object('stream', stream, 'seq', seq, 'type', type, 'at', at, 'actor', json(actor), 'data', json(data), 'prevHash', prev_hash, 'hash', hash))";
 
 /** `open`, the events' stored JSON bytes separated by commas, then `close`, as one Buffer. */
 export function spliceEvents(open: string, events: Buffer[], close: string): Buffer {
@@ -83,16 +107,22 @@ export class EventLog {
   private readonly readBackQuery;
   private readonly readJsonQuery;
   private readonly readBytesQuery;
+  private readonly searchQueries: Map<string, Database.Statement>;
   private readonly insertEvent;
   private readonly moveHead;
 
+  /**
+   * `clock` gives the time of each transaction; `explicit` says whether that time was set on
+   * purpose by the caller (then a time earlier than a stream's last event is refused, not raised).
+   */
   constructor(
     private readonly handle: DatabaseHandle,
     private readonly clock: () => Date,
+    private readonly explicit: () => boolean = () => false,
   ) {
     const { db } = handle;
     this.headQuery = db
-      .select({ seq: streams.headSeq, hash: streams.headHash })
+      .select({ seq: streams.headSeq, hash: streams.headHash, at: streams.headAt })
       .from(streams)
       .where(eq(streams.name, sql.placeholder('stream')))
       .prepare();
@@ -114,19 +144,20 @@ export class EventLog {
     // The hot path of catch-up reads one text column; rows from before that column are rebuilt.
     this.readJsonQuery = handle.sqlite
       .prepare(
-        "SELECT coalesce(json, json_object('stream', stream, 'seq', seq, 'type', type, 'at', at, 'actor', json(actor), 'data', json(data), 'prevHash', prev_hash, 'hash', hash)) FROM events WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?",
+        `SELECT ${EVENT_JSON} FROM events WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?`,
       )
       .pluck();
     // The same as UTF-8 bytes: a page goes to the socket without decoding and re-encoding it.
     this.readBytesQuery = handle.sqlite
       .prepare(
-        "SELECT CAST(coalesce(json, json_object('stream', stream, 'seq', seq, 'type', type, 'at', at, 'actor', json(actor), 'data', json(data), 'prevHash', prev_hash, 'hash', hash)) AS BLOB) FROM events WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?",
+        `SELECT CAST(${EVENT_JSON} AS BLOB) FROM events WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?`,
       )
       .pluck();
+    this.searchQueries = new Map();
     this.moveHead = db
       .insert(streams)
-      .values({ name: sql.placeholder('stream'), headSeq: sql.placeholder('seq'), headHash: sql.placeholder('hash') })
-      .onConflictDoUpdate({ target: streams.name, set: { headSeq: sql`excluded.head_seq`, headHash: sql`excluded.head_hash` } })
+      .values({ name: sql.placeholder('stream'), headSeq: sql.placeholder('seq'), headHash: sql.placeholder('hash'), headAt: sql.placeholder('at') })
+      .onConflictDoUpdate({ target: streams.name, set: { headSeq: sql`excluded.head_seq`, headHash: sql`excluded.head_hash`, headAt: sql`excluded.head_at` } })
       .prepare();
     this.readBackQuery = db
       .select()
@@ -144,7 +175,7 @@ export class EventLog {
   transaction<T>(work: (tx: Tx) => T): T {
     const { sqlite, db } = this.handle;
     if (sqlite.inTransaction) throw new Error('EventLog.transaction does not nest; pass the open Tx instead');
-    const tx: Tx = { db, at: this.clock().toISOString(), pending: [], log: this };
+    const tx: Tx = { db, at: this.clock().toISOString(), explicit: this.explicit(), pending: [], log: this };
     const result = sqlite.transaction(() => work(tx)).immediate();
     if (tx.pending.length > 0) this.publish(tx.pending);
     return result;
@@ -169,13 +200,14 @@ export class EventLog {
     if (batch.length === 0) return;
     const { sqlite, db } = this.handle;
     const at = this.clock().toISOString();
+    const explicit = this.explicit();
     const outcomes: { tx: Tx; ok: boolean; value: unknown }[] = [];
     const one = sqlite.transaction((tx: Tx, job: Job) => job.work(tx));
     try {
       sqlite
         .transaction(() => {
           for (const job of batch) {
-            const tx: Tx = { db, at, pending: [], log: this };
+            const tx: Tx = { db, at, explicit, pending: [], log: this };
             try {
               outcomes.push({ tx, ok: true, value: one(tx, job) }); // nested: a SAVEPOINT of its own
             } catch (error) {
@@ -219,8 +251,9 @@ export class EventLog {
     return this.headQuery.get({ stream })?.seq ?? 0;
   }
 
-  headOf(stream: StreamName): { seq: number; hash: string } {
-    return this.headQuery.get({ stream }) ?? { seq: 0, hash: GENESIS_HASH };
+  /** The last seq, hash and time of a stream (`at` is '' before its first event). */
+  headOf(stream: StreamName): { seq: number; hash: string; at: string } {
+    return this.headQuery.get({ stream }) ?? { seq: 0, hash: GENESIS_HASH, at: '' };
   }
 
   /** Events of a stream with seq < before (or the newest), descending, at most `limit`: a timeline page. */
@@ -241,6 +274,25 @@ export class EventLog {
   /** The same events' JSON as UTF-8 bytes, one Buffer each. */
   readBytes(stream: StreamName, after: number, limit: number): Buffer[] {
     return this.readBytesQuery.all(stream, after, limit) as Buffer[];
+  }
+
+  /**
+   * Events of a stream, newest first, with seq < `before`, of one type and/or involving one user
+   * (its actor, or the user it is about: `data.id` of user events, `data.userId` of token
+   * events), as UTF-8 bytes of their stored JSON.
+   */
+  searchBytes(stream: StreamName, filter: { type?: EventType; involving?: string; before?: number; limit: number }): Buffer[] {
+    const where = ['stream = @stream', 'seq < @before'];
+    if (filter.type) where.push('type = @type');
+    if (filter.involving) where.push("(actor_id = @involving OR json_extract(data, '$.id') = @involving OR json_extract(data, '$.userId') = @involving)");
+    const key = where.join(' AND ');
+    let query = this.searchQueries.get(key);
+    if (!query) {
+      query = this.handle.sqlite.prepare(`SELECT CAST(${EVENT_JSON} AS BLOB) FROM events WHERE ${key} ORDER BY seq DESC LIMIT @limit`).pluck();
+      this.searchQueries.set(key, query);
+    }
+    const params = { stream, before: filter.before ?? Number.MAX_SAFE_INTEGER, limit: filter.limit, ...(filter.type ? { type: filter.type } : {}), ...(filter.involving ? { involving: filter.involving } : {}) };
+    return query.all(params) as Buffer[];
   }
 
   /** A page of GET /events, `{"events":[…],"head":N}`, as UTF-8 bytes assembled from the stored JSON. */
@@ -304,20 +356,28 @@ export class EventLog {
       prevHash: event.prevHash,
       hash: event.hash,
     });
-    this.moveHead.run({ stream: event.stream, seq: event.seq, hash: event.hash });
+    this.moveHead.run({ stream: event.stream, seq: event.seq, hash: event.hash, at: event.at });
   }
 }
 
 /**
  * Appends an event to `stream` inside the caller's transaction: takes the next seq, chains
  * the hash to the stream's head, and queues the event to be published after commit.
+ *
+ * `at` never runs backwards along a stream. A clock that reads earlier than the stream's last
+ * event (another node's clock, a system clock stepped back) stamps the event with that last
+ * time instead; a time set explicitly (ctx.at) that is earlier is refused (BackdatedAppend),
+ * which rolls the whole transaction back.
  */
 export function append<D>(tx: Tx, stream: StreamName, type: EventType, actor: Actor | null, data: D): LodestoneEvent<D> {
   const head = tx.log.headOf(stream);
+  // ISO 8601 UTC times of one length sort as text.
+  if (tx.at < head.at && tx.explicit) throw new BackdatedAppend(stream, tx.at, head.at);
+  const at = tx.at < head.at ? head.at : tx.at;
   // Round-trip through JSON so the hash covers exactly what is stored and later re-read.
   const text = JSON.stringify(data);
   const stored = JSON.parse(text) as D;
-  const partial = { stream, seq: head.seq + 1, type, at: tx.at, actor, data: stored, prevHash: head.hash };
+  const partial = { stream, seq: head.seq + 1, type, at, actor, data: stored, prevHash: head.hash };
   const event: LodestoneEvent<D> = { ...partial, hash: sha256Hex(chainInput(partial)) };
   tx.log.writeEvent(event, text);
   tx.pending.push(event);

@@ -52,6 +52,21 @@ export const problems = {
       title: 'Idempotency key reused',
       detail: 'This Idempotency-Key was already used with a different request body.',
     }),
+  /** The account was disabled: 401 for a session it ended (the request is not signed in), 403 for a sign-in. */
+  /** 401 like any refused sign-in, of a type of its own: at sign-in (the right password) or for a session it ended. */
+  accountDisabled: (when: 'sign-in' | 'session') =>
+    new ProblemError(401, {
+      type: `${TYPE}account-disabled`,
+      title: 'Account disabled',
+      detail: when === 'session' ? 'This account has been disabled, which ended your session. Ask an administrator to enable it.' : 'This account is disabled. Ask an administrator to enable it.',
+    }),
+  /** The account must choose a new password before anything else. */
+  passwordChangeRequired: () =>
+    new ProblemError(403, {
+      type: `${TYPE}password-change-required`,
+      title: 'New password required',
+      detail: 'Choose a new password first (POST /api/v1/profile/password); until then this account may only read or end its session.',
+    }),
   rateLimited: (retryAfterSeconds: number, detail = 'Too many requests; try again later.') =>
     new ProblemError(429, {
       title: 'Too many requests',

@@ -5,6 +5,7 @@ import { sha256Hex } from '../events/event-log.ts';
 import { IdempotentReplay, type IdempotencyScope } from '../events/idempotency.ts';
 import { ProblemError, problems } from '../http/problem.ts';
 import type { AuthUser } from '../auth/policy.ts';
+import { DISABLED } from '../features/users/sessions.service.ts';
 
 export const SESSION_COOKIE = 'lodestone_session';
 
@@ -17,6 +18,8 @@ export interface Auth {
 declare module 'fastify' {
   interface FastifyRequest {
     auth: Auth | null;
+    /** The request's session ended because its account was disabled (it is answered as such, once). */
+    authDisabled: boolean;
     idempotency: IdempotencyScope | null;
   }
   interface FastifyContextConfig {
@@ -32,6 +35,8 @@ declare module 'fastify' {
           /** A check that needs the path (membership of its incident): throws the refusal, also before the body is read. */
           before?: (request: FastifyRequest) => void;
         };
+    /** Open to an account that must choose a new password (reading its session, changing the password). */
+    allowedBeforePasswordChange?: boolean;
   }
 }
 
@@ -51,8 +56,8 @@ function scopePath(request: FastifyRequest): string {
   return route.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(String(params[name] ?? '')));
 }
 
-/** The session cookie or bearer token of a request, resolved to its user. */
-export function authenticate(app: FastifyInstance, request: FastifyRequest): Auth | null {
+/** The session cookie or bearer token of a request, resolved to its user; DISABLED when its account was disabled. */
+export function authenticate(app: FastifyInstance, request: FastifyRequest): Auth | typeof DISABLED | null {
   const { sessions, tokens } = app.lodestone;
   const header = request.headers.authorization;
   if (header !== undefined) {
@@ -62,7 +67,8 @@ export function authenticate(app: FastifyInstance, request: FastifyRequest): Aut
   }
   const cookie = request.cookies[SESSION_COOKIE];
   if (!cookie) return null;
-  const found = sessions.resolve(cookie);
+  const found = sessions.check(cookie);
+  if (found === DISABLED) return DISABLED;
   return found ? { user: found.user, sessionId: found.sessionId } : null;
 }
 
@@ -72,6 +78,7 @@ export function authenticate(app: FastifyInstance, request: FastifyRequest): Aut
  */
 export const authPlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('auth', null);
+  app.decorateRequest('authDisabled', false);
   app.decorateRequest('idempotency', null);
 
   app.addHook('onRequest', async (request) => {
@@ -83,7 +90,9 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     if (origin !== undefined && STATE_CHANGING.has(request.method) && !app.lodestone.origins.allows(origin)) {
       throw problems.forbidden(`Requests from the origin ${origin} are not accepted.`);
     }
-    request.auth = authenticate(app, request);
+    const auth = authenticate(app, request);
+    request.authDisabled = auth === DISABLED;
+    request.auth = auth === DISABLED ? null : auth;
   });
 
   // Who may call is decided before the body is parsed or validated.
@@ -91,7 +100,9 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     const url = request.routeOptions.url ?? '';
     const access = request.routeOptions.config?.access;
     if (!url.startsWith('/api/v1/') || access === 'public') return done(null, payload);
-    if (!request.auth) return done(problems.unauthorized());
+    if (!request.auth) return done(request.authDisabled ? problems.accountDisabled('session') : problems.unauthorized());
+    // An account that must choose a new password may do that, and read or end its session, only.
+    if (request.auth.user.mustChangePassword && !request.routeOptions.config?.allowedBeforePasswordChange) return done(problems.passwordChangeRequired());
     // A retry of a request that was answered replays that answer (or is a 422), even if the
     // caller may no longer act (removed from the incident since): the key decides, after parsing.
     if (access && answeredBefore(request)) return done(null, payload);

@@ -18,6 +18,7 @@ import { toAuthUser } from '../features/users/users.service.ts';
 import { SESSION_COOKIE } from './auth.ts';
 import { RawJson, rawJsonParser } from './raw-json-parser.ts';
 import { ackIdOf, rememberAckIds, sendEventsAck } from './ack-frame.ts';
+import { problems } from '../http/problem.ts';
 
 /** What `subscribe` answers when it has sent the ack itself. */
 const SENT = Symbol('sent');
@@ -158,6 +159,13 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: { limits?
     next(throttled(socket.data));
   });
 
+  // An account that must choose a new password gets no socket until it has (as no other route).
+  io.use((socket, next) => {
+    if (!socket.data.user?.mustChangePassword) return next();
+    const problem = problems.passwordChangeRequired();
+    next(Object.assign(new Error('password change required'), { data: { status: problem.status, type: problem.type, title: problem.title } }));
+  });
+
   /** The refusal of a handshake whose session or token was cut off too often a moment ago. */
   function throttled(data: Partial<SocketData>): Error | undefined {
     const retryAfter = cutOffs.wait(credentialOf(data));
@@ -283,7 +291,12 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: { limits?
   }
 
   signals.on('revoke', (revocation) => {
-    for (const socket of io.of('/').sockets.values()) if (matches(socket, revocation)) socket.disconnect(true);
+    for (const socket of io.of('/').sockets.values()) {
+      if (!matches(socket, revocation)) continue;
+      // Said before the close (Engine.IO sends what is queued first): the page can tell the user why.
+      if (revocation.reason) socket.emit('sessionEnded', { reason: revocation.reason });
+      socket.disconnect(true);
+    }
   });
 
   // A role change, a disabled account or a membership change: re-check every room the user's sockets are in.
@@ -291,7 +304,8 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: { limits?
     const row = users.row(userId);
     for (const socket of io.of('/').sockets.values()) {
       if (socket.data.user?.id !== userId) continue;
-      if (!row || row.disabled) {
+      if (!row || row.disabled || row.mustChangePassword) {
+        if (row?.mustChangePassword) socket.emit('sessionEnded', { reason: 'password-change-required' });
         socket.disconnect(true);
         continue;
       }

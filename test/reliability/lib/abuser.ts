@@ -19,7 +19,19 @@ function attack(socket: Socket, n: number): void {
   if (!running || !socket.connected) return;
   const mode = n % 3;
   if (mode === 0) {
-    for (let i = 0; i < 40; i++) socket.emit('subscribe', { stream, after: 0 }, (ack: { ok: boolean }) => (ack.ok ? acks++ : refused++));
+    // The next burst waits for these answers: sent 50 ms apart on a loaded machine, both bursts
+    // could reach the server in one read, the packet flood would cut the socket off before its
+    // subscribe handlers ran, and no 429 would ever come back. A cut-off drops the answers; the
+    // reconnect attacks again.
+    let answered = 0;
+    for (let i = 0; i < 40; i++) {
+      socket.emit('subscribe', { stream, after: 0 }, (ack: { ok: boolean }) => {
+        if (ack.ok) acks++;
+        else refused++;
+        if (++answered === 40) setTimeout(() => attack(socket, n + 1), 50);
+      });
+    }
+    return;
   } else if (mode === 1) {
     for (let i = 0; i < 300; i++) socket.emit('unsubscribe', { stream });
   } else {

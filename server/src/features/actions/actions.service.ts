@@ -1,5 +1,5 @@
 import { aliasedTable, and, desc, eq, inArray, isNotNull, lt, notInArray, type SQL } from 'drizzle-orm';
-import { incidentStream, may, type Action, type ActionCreate, type ActionPatch, type ActionsQuery, type Actor } from '@lodestone/shared';
+import { incidentStream, isDueInPast, may, type Action, type ActionCreate, type ActionPatch, type ActionsQuery, type Actor } from '@lodestone/shared';
 import { actions, incidentMembers, incidents, users } from '../../db/schema.ts';
 import { append, type Tx } from '../../events/event-log.ts';
 import type { Mutation } from '../../events/mutation.ts';
@@ -86,6 +86,7 @@ export class ActionsService {
       if (!incident) throw problems.notFound('incident');
       const errors: FieldError[] = [];
       const owner = this.checkOwner(incidentId, input.ownerId, errors);
+      checkDue(input.dueAt, tx.at, errors);
       if (errors.length) throw problems.invalid(errors);
       const row: ActionRow = {
         id: newId(),
@@ -123,6 +124,8 @@ export class ActionsService {
       }
       const errors: FieldError[] = [];
       const owner = patch.ownerId === undefined ? undefined : this.checkOwner(before.incidentId, patch.ownerId, errors);
+      // Only a due date this change sets is judged: an overdue item can still be updated otherwise.
+      if (typeof patch.dueAt === 'string' && new Date(patch.dueAt).toISOString() !== before.dueAt) checkDue(patch.dueAt, tx.at, errors);
       if (errors.length) throw problems.invalid(errors);
       const next = { ...before };
       for (const field of ACTION_FIELDS) {
@@ -164,6 +167,13 @@ export class ActionsService {
       this.event(tx, mutation, 'action.updated', after, { changed, previous });
       return after;
     });
+  }
+}
+
+/** A due date being set must not be in the past, by the app's clock at the time of the change. */
+function checkDue(dueAt: string | undefined, now: string, errors: FieldError[]): void {
+  if (dueAt !== undefined && isDueInPast(dueAt, new Date(now))) {
+    errors.push({ path: 'dueAt', message: `is in the past (it is now ${now})`, code: 'due_in_past', params: { now } });
   }
 }
 

@@ -1,6 +1,6 @@
 import { and, desc, eq, getTableColumns, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Alert, AlertCreate, AlertEscalate, AlertsQuery, Incident } from '@lodestone/shared';
-import { incidentStream } from '@lodestone/shared';
+import { incidentStream, observedAtError } from '@lodestone/shared';
 import { alertAcknowledgements, alerts } from '../../db/schema.ts';
 import { append, type Tx } from '../../events/event-log.ts';
 import type { Mutation } from '../../events/mutation.ts';
@@ -28,6 +28,7 @@ function toAlert(row: AlertRow, acks: AckRow[]): Alert {
     postedBy: row.postedBy,
     poster: { id: row.postedBy, displayName: row.posterName, agency: row.posterAgency, side: row.posterSide },
     postedAt: row.postedAt,
+    observedAt: row.observedAt,
     updatedAt: row.updatedAt,
     acknowledgements: acks
       .sort((a, b) => a.at.localeCompare(b.at))
@@ -108,8 +109,19 @@ export class AlertsService {
     return this.withAcks(this.ctx.handle.db.select().from(alerts).where(eq(alerts.incidentId, incidentId)).orderBy(desc(alerts.postedAt)).all());
   }
 
+  /**
+   * Posts an alert. `observedAt` (when it was written) is judged by the server's clock; one a
+   * little ahead of it (the writer's clock runs fast) is kept as the posting time.
+   */
   post(mutation: Mutation, poster: AuthUser, input: AlertCreate): Promise<Alert> {
     return this.ctx.commit(mutation, (tx) => {
+      let observedAt: string | null = null;
+      if (input.observedAt !== undefined) {
+        const error = observedAtError(input.observedAt, new Date(tx.at));
+        if (error) throw problems.invalid([{ path: 'observedAt', ...error }]);
+        const at = new Date(input.observedAt).toISOString();
+        observedAt = at < tx.at ? at : tx.at;
+      }
       const row: AlertRow = {
         id: newId(),
         mineral: input.mineral,
@@ -126,6 +138,7 @@ export class AlertsService {
         posterAgency: poster.agency,
         posterSide: poster.side,
         postedAt: tx.at,
+        observedAt,
         updatedAt: tx.at,
         incidentId: null,
         dismissReason: null,

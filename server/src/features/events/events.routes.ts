@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { EventsQuery } from '@lodestone/shared';
+import { AuditEventsQuery, EventsQuery } from '@lodestone/shared';
+import { spliceEvents } from '../../events/event-log.ts';
 import { may } from '../../auth/policy.ts';
 import { onlyFor, requireAllowed, requireUser } from '../../http/context.ts';
 import { refusals, schemaOf } from '../../http/openapi.ts';
@@ -57,6 +58,30 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
         .type('application/json; charset=utf-8')
         .header('server-timing', `events;dur=${(performance.now() - started).toFixed(2)}`)
         .send(body);
+    },
+  );
+
+  app.get(
+    '/audit/events',
+    {
+      config: onlyFor(may.verifyAudit, 'Only an admin reads the audit log.'),
+      schema: {
+        tags: ['events'],
+        summary: 'Account and token changes (the admin stream), newest first: type, person (who did it or whom it was about), before (a seq), limit (admin)',
+        querystring: schemaOf(AuditEventsQuery),
+        response: {
+          200: { type: 'object', properties: { events: { type: 'array', items: eventSchema }, head: { type: 'integer' } } },
+          ...refusals(400),
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAllowed(request, may.verifyAudit, 'Only an admin reads the audit log.');
+      const query = parseQuery(AuditEventsQuery, request.query);
+      // The head first: an event appended meanwhile is newer than the page and arrives live.
+      const head = log.head('admin');
+      const rows = log.searchBytes('admin', { type: query.type, involving: query.person, before: Math.min(query.before ?? head + 1, head + 1), limit: query.limit });
+      return reply.type('application/json; charset=utf-8').send(spliceEvents('{"events":[', rows, `],"head":${head}}`));
     },
   );
 

@@ -7,13 +7,14 @@ export function safeCell(value: string | number): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-const COLUMNS = ['seq', 'utc', 'washington', 'tokyo', 'type', 'kind', 'actor', 'agency', 'side', 'text'] as const;
+/** The byte order mark: without it Excel reads UTF-8 as the local code page and Japanese becomes mojibake. */
+const BOM = '\uFEFF';
 
-/** The timeline as RFC 4180 CSV: one row per event, CRLF line ends, a header row. */
+/** The timeline as RFC 4180 CSV: a UTF-8 BOM, a header row in the record's language, one row per event, CRLF line ends. */
 export function renderCsv(r: RecordModel): string {
-  const lines = [COLUMNS.join(',')];
+  const lines = [r.words.csv.map(safeCell).join(',')];
   for (const e of r.timeline) {
     lines.push([e.seq, e.times.utc, e.times.washington, e.times.tokyo, e.type, e.kind, e.actor, e.agency, e.side, e.text].map(safeCell).join(','));
   }
-  return `${lines.join('\r\n')}\r\n`;
+  return `${BOM}${lines.join('\r\n')}\r\n`;
 }

@@ -69,7 +69,8 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
       }
       return reply
         .header('content-type', format.type)
-        .header('content-disposition', `attachment; filename="${code}-after-action.${format.ext}"`)
+        // The language is in the name: the English and Japanese records of one incident are two files.
+        .header('content-disposition', `attachment; filename="${code}-after-action.${lang}.${format.ext}"`)
         .header('cache-control', 'no-store')
         .send(body);
     },

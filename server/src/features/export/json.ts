@@ -10,7 +10,7 @@ export function renderJson(r: RecordModel): string {
   const file: RecordFile = {
     incident: r.incident,
     members: r.members,
-    alerts: r.alerts.map(({ posted: _p, acks: _a, ...alert }) => alert),
+    alerts: r.alerts.map(({ posted: _p, written: _w, acks: _a, ...alert }) => alert),
     actions: r.actions.map(({ provisionName: _n, due: _d, completed: _c, overdue: _o, statusName: _s, ...action }) => action),
     metrics: r.metrics,
     events: r.events,

@@ -32,14 +32,14 @@ export function renderMarkdown(r: RecordModel): string {
   out.push(`| ${w.closed} | ${r.closed ? when(r.closed) : w.stillOpen} |`);
   out.push(`| ${w.status} | ${w.statuses[i.status]} |`);
   out.push(`| ${w.severity} | ${w.severities[i.severity]} |`);
-  out.push(`| ${w.usLead} | ${r.coLeads.US ? cell(`${r.coLeads.US.displayName} (${r.coLeads.US.agency})`) : w.none} |`);
-  out.push(`| ${w.jpLead} | ${r.coLeads.JP ? cell(`${r.coLeads.JP.displayName} (${r.coLeads.JP.agency})`) : w.none} |`);
-  out.push(`| ${w.minerals} | ${r.minerals.map((m) => `${m.name} (${m.other})`).join(', ')} |`, '');
+  out.push(`| ${w.usLead} | ${r.coLeads.US ? cell(w.person(r.coLeads.US.displayName, r.coLeads.US.agency)) : w.none} |`);
+  out.push(`| ${w.jpLead} | ${r.coLeads.JP ? cell(w.person(r.coLeads.JP.displayName, r.coLeads.JP.agency)) : w.none} |`);
+  out.push(`| ${w.minerals} | ${r.minerals.map((m) => w.mineral(m.name, m.other)).join(w.sep)} |`, '');
   if (i.summary) out.push(`**${w.summary}:** ${mdText(i.summary)}`, '');
   out.push(`### ${w.statusHistory}`, '');
-  for (const h of r.history) out.push(`- ${when(h.at)} — ${w.status}: ${h.status}, ${w.severity}: ${h.severity} (${mdText(h.actor)})`);
+  for (const h of r.history) out.push(`- ${when(h.at)} — ${w.history(h.status, h.severity, mdText(h.actor))}`);
   out.push('', `### ${w.participants}`, '');
-  for (const p of r.participantsByAgency) out.push(`- **${mdText(p.agency)}**: ${p.names.map(mdText).join(', ')}`);
+  for (const p of r.participantsByAgency) out.push(`- **${mdText(p.agency)}**: ${p.names.map(mdText).join(w.sep)}`);
   out.push('');
 
   out.push(`## ${w.lessons}`, '');
@@ -54,23 +54,24 @@ export function renderMarkdown(r: RecordModel): string {
   out.push(`## ${w.timeline}`, '', `_${w.timeColumns}_`, '');
   for (const e of r.timeline) {
     const kind = e.kind === 'decision' ? `**${w.decision}** ` : e.kind === 'note' ? '' : `_${w.system}_ `;
-    const who = e.kind === 'system' ? '' : `${mdText(e.actor)} (${mdText(e.agency)}, ${e.side}): `;
+    const who = e.kind === 'system' ? '' : `${w.who(mdText(e.actor), mdText(e.agency), e.side)}: `;
     out.push(`- \`#${e.seq}\` ${when(e.times)} — ${kind}${who}${mdText(e.text)}`);
   }
   out.push('');
 
   out.push(`## ${w.decisions}`, '');
   if (r.decisions.length === 0) out.push(w.noDecisions);
-  r.decisions.forEach((d, n) => out.push(`${n + 1}. ${when(d.times)} — ${mdText(d.actor)} (${mdText(d.agency)}): ${mdText(d.text)}`));
+  r.decisions.forEach((d, n) => out.push(`${n + 1}. ${when(d.times)} — ${w.person(mdText(d.actor), mdText(d.agency))}: ${mdText(d.text)}`));
   out.push('');
 
   out.push(`## ${w.alerts}`, '');
   if (r.alerts.length === 0) out.push(w.noAlerts);
   for (const a of r.alerts) {
-    out.push(`### ${mdText(a.title)}`, '', `- ${w.posted}: ${when(a.posted)} — ${mdText(a.poster.displayName)} (${mdText(a.poster.agency)}, ${a.poster.side}) · TLP:${a.tlp} · ${w.severities[a.severity]}`);
+    out.push(`### ${mdText(a.title)}`, '', `- ${w.posted}: ${when(a.posted)} — ${w.who(mdText(a.poster.displayName), mdText(a.poster.agency), a.poster.side)} · TLP:${a.tlp} · ${w.severities[a.severity]}`);
+    if (a.written) out.push(`- ${w.written}: ${when(a.written)}`);
     for (const side of ['US', 'JP'] as const) {
       const acks = a.acks.filter((k) => k.side === side);
-      out.push(`- ${w.acknowledged} ${side}: ${acks.length ? acks.map((k) => `${mdText(k.name)} (${mdText(k.agency)}) ${when(k.at)}`).join('; ') : w.notAcknowledged}`);
+      out.push(`- ${w.acknowledged} ${side}: ${acks.length ? acks.map((k) => `${w.person(mdText(k.name), mdText(k.agency))} ${when(k.at)}`).join('; ') : w.notAcknowledged}`);
     }
     out.push('');
   }

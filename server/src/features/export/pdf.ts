@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { RecordModel } from './record.model.ts';
 import type { ThreeZones } from './times.ts';
 import { duration } from './times.ts';
+import { fitColumns, type TableColumn } from './pdf-table.ts';
 
 const require = createRequire(import.meta.url);
 /** Noto Sans JP (OFL), shipped in an npm package; pdfkit embeds only the glyphs used (a subset). */
@@ -72,14 +73,14 @@ export function renderPdf(r: RecordModel): Promise<Buffer> {
   pair(w.closed, r.closed ? when(r.closed) : w.stillOpen);
   pair(w.status, w.statuses[i.status]);
   pair(w.severity, w.severities[i.severity]);
-  pair(w.usLead, r.coLeads.US ? `${r.coLeads.US.displayName} (${r.coLeads.US.agency})` : w.none);
-  pair(w.jpLead, r.coLeads.JP ? `${r.coLeads.JP.displayName} (${r.coLeads.JP.agency})` : w.none);
-  pair(w.minerals, r.minerals.map((m) => `${m.name} (${m.other})`).join(', '));
+  pair(w.usLead, r.coLeads.US ? w.person(r.coLeads.US.displayName, r.coLeads.US.agency) : w.none);
+  pair(w.jpLead, r.coLeads.JP ? w.person(r.coLeads.JP.displayName, r.coLeads.JP.agency) : w.none);
+  pair(w.minerals, r.minerals.map((m) => w.mineral(m.name, m.other)).join(w.sep));
   if (i.summary) pair(w.summary, i.summary);
   doc.moveDown(0.4).fontSize(11).text(w.statusHistory);
-  for (const h of r.history) para(`• ${when(h.at)} — ${h.status} / ${h.severity} (${h.actor})`, 9);
+  for (const h of r.history) para(`• ${when(h.at)} — ${w.history(h.status, h.severity, h.actor)}`, 9);
   doc.moveDown(0.4).fontSize(11).text(w.participants);
-  for (const p of r.participantsByAgency) para(`• ${p.agency}: ${p.names.join(', ')}`, 9);
+  for (const p of r.participantsByAgency) para(`• ${p.agency}: ${p.names.join(w.sep)}`, 9);
 
   heading(w.lessons);
   for (const [label, text] of [
@@ -95,7 +96,7 @@ export function renderPdf(r: RecordModel): Promise<Buffer> {
   heading(w.timeline);
   para(w.timeColumns, 8, '#4f5b69');
   for (const e of r.timeline) {
-    const who = e.kind === 'system' ? w.system : `${e.actor} (${e.agency}, ${e.side})`;
+    const who = e.kind === 'system' ? w.system : w.who(e.actor, e.agency, e.side);
     const tag = e.kind === 'decision' ? `[${w.decision}] ` : '';
     doc.fontSize(7.5).fillColor('#4f5b69').text(`#${e.seq}  ${when(e.times)}  ${who}`, MARGIN, doc.y, { width });
     doc.fontSize(9).fillColor(e.kind === 'decision' ? '#153a66' : e.kind === 'system' ? '#4f5b69' : '#000000').text(`${tag}${e.text}`, MARGIN + 8, doc.y, { width: width - 8 });
@@ -106,7 +107,7 @@ export function renderPdf(r: RecordModel): Promise<Buffer> {
   if (r.decisions.length === 0) para(w.noDecisions);
   r.decisions.forEach((d, n) => {
     para(`${n + 1}. ${d.text}`, 10);
-    para(`${d.actor} (${d.agency}) — ${when(d.times)}`, 8, '#4f5b69');
+    para(`${w.person(d.actor, d.agency)} — ${when(d.times)}`, 8, '#4f5b69');
     doc.moveDown(0.2);
   });
 
@@ -114,10 +115,11 @@ export function renderPdf(r: RecordModel): Promise<Buffer> {
   if (r.alerts.length === 0) para(w.noAlerts);
   for (const a of r.alerts) {
     para(a.title, 10);
-    para(`${w.posted}: ${when(a.posted)} — ${a.poster.displayName} (${a.poster.agency}, ${a.poster.side}) · TLP:${a.tlp} · ${w.severities[a.severity]}`, 8, '#4f5b69');
+    para(`${w.posted}: ${when(a.posted)} — ${w.who(a.poster.displayName, a.poster.agency, a.poster.side)} · TLP:${a.tlp} · ${w.severities[a.severity]}`, 8, '#4f5b69');
+    if (a.written) para(`${w.written}: ${when(a.written)}`, 8, '#4f5b69');
     for (const side of ['US', 'JP'] as const) {
       const acks = a.acks.filter((k) => k.side === side);
-      para(`${w.acknowledged} ${side}: ${acks.length ? acks.map((k) => `${k.name} (${k.agency}) ${when(k.at)}`).join('; ') : w.notAcknowledged}`, 8);
+      para(`${w.acknowledged} ${side}: ${acks.length ? acks.map((k) => `${w.person(k.name, k.agency)} ${when(k.at)}`).join('; ') : w.notAcknowledged}`, 8);
     }
     doc.moveDown(0.3);
   }
@@ -151,34 +153,60 @@ export function renderPdf(r: RecordModel): Promise<Buffer> {
   return done;
 }
 
-/** The improvement plan as a table, its header repeated on each page it spans. */
+/**
+ * The improvement plan as a table, its header repeated on each page it spans. Columns are fitted
+ * to their content so that no word is broken inside (Japanese wraps between characters, as it
+ * may); when even the longest words do not fit, the font gets smaller.
+ */
 function actionTable(doc: PDFKit.PDFDocument, r: RecordModel, width: number): void {
   const w = r.words;
-  const cols = [
-    { key: '#', w: 0.04 },
-    { key: w.titleField, w: 0.22 },
-    { key: w.owner, w: 0.11 },
-    { key: w.agency, w: 0.07 },
-    { key: w.provision, w: 0.1 },
-    { key: w.priority, w: 0.05 },
-    { key: w.status, w: 0.07 },
-    { key: w.due, w: 0.17 },
-    { key: w.completed, w: 0.17 },
-  ].map((c) => ({ ...c, px: c.w * width }));
-  const size = 7;
+  const columns: TableColumn[] = [
+    { header: '#' },
+    { header: w.titleField },
+    { header: w.owner },
+    { header: w.agency },
+    { header: w.provision },
+    { header: w.priority },
+    { header: w.status },
+    { header: w.due, keepLines: true },
+    { header: w.completed, keepLines: true },
+  ];
+  const z = (t: ThreeZones | null) => (t ? `${t.utc}\n${t.washington}\n${t.tokyo}` : '—');
+  const rows = r.actions.map((a, n) => [
+    String(n + 1),
+    a.title,
+    a.owner?.displayName ?? w.unassigned,
+    a.agency ?? '—',
+    a.provisionName || '—',
+    a.priority.toUpperCase(),
+    `${a.statusName}${a.overdue ? ' (!)' : ''}`,
+    z(a.due),
+    z(a.completed),
+  ]);
   const pad = 3;
-  const rowHeight = (cells: string[]) => Math.max(...cells.map((text, k) => doc.fontSize(size).heightOfString(text, { width: (cols[k]?.px ?? 40) - 2 * pad }))) + 2 * pad;
+  let size = 7.5;
+  let widths: number[] | null = null;
+  for (; size >= 5; size -= 0.5) {
+    doc.fontSize(size);
+    widths = fitColumns(columns, rows, width, pad, doc);
+    if (widths) break;
+  }
+  size = Math.max(size, 5);
+  // Words longer than a whole table row at 5 pt are the only ones broken.
+  const px = widths ?? columns.map(() => width / columns.length);
+  const rowHeight = (cells: string[]) => Math.max(...cells.map((text, k) => doc.fontSize(size).heightOfString(text, { width: (px[k] ?? 40) - 2 * pad }))) + 2 * pad;
+  const header = columns.map((c) => c.header);
   const drawRow = (cells: string[], fill?: string) => {
     const h = rowHeight(cells);
     if (doc.y + h > doc.page.height - BOTTOM) {
       doc.addPage();
-      drawRow(cols.map((c) => c.key), '#e2e7ee');
+      drawRow(header, '#e2e7ee');
     }
     const y = doc.y;
     let x = MARGIN;
     if (fill) doc.rect(MARGIN, y, width, h).fill(fill).fillColor('#000000');
     cells.forEach((text, k) => {
-      const cw = cols[k]?.px ?? 40;
+      const cw = px[k] ?? 40;
       doc.rect(x, y, cw, h).lineWidth(0.3).strokeColor('#9aa5b4').stroke();
       doc.fontSize(size).fillColor('#000000').text(text, x + pad, y + pad, { width: cw - 2 * pad });
       x += cw;
@@ -186,12 +214,6 @@ function actionTable(doc: PDFKit.PDFDocument, r: RecordModel, width: number): vo
     doc.x = MARGIN;
     doc.y = y + h;
   };
-  drawRow(cols.map((c) => c.key), '#e2e7ee');
-  r.actions.forEach((a, n) => {
-    const z = (t: ThreeZones | null) => (t ? `${t.utc}\n${t.washington}\n${t.tokyo}` : '—');
-    drawRow(
-      [String(n + 1), a.title, a.owner?.displayName ?? w.unassigned, a.agency ?? '—', a.provisionName || '—', a.priority.toUpperCase(), `${a.statusName}${a.overdue ? ' (!)' : ''}`, z(a.due), z(a.completed)],
-      a.overdue ? '#fde8e6' : undefined,
-    );
-  });
+  drawRow(header, '#e2e7ee');
+  rows.forEach((cells, n) => drawRow(cells, r.actions[n]?.overdue ? '#fde8e6' : undefined));
 }

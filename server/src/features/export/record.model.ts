@@ -15,6 +15,10 @@ import {
 import type { Services } from '../../services.ts';
 import { labels, type Lang, type Labels } from './labels.ts';
 import { threeZones, type ThreeZones } from './times.ts';
+import { describeEvent, type NameOf } from './entries.ts';
+
+/** A written time shown beside the posting time only when they differ by a minute or more. */
+const WRITTEN_APART_MS = 60_000;
 
 export interface TimelineRow {
   seq: number;
@@ -43,7 +47,8 @@ export interface RecordModel {
   history: { at: ThreeZones; actor: string; status: string; severity: string }[];
   timeline: TimelineRow[];
   decisions: TimelineRow[];
-  alerts: (Alert & { posted: ThreeZones; acks: { name: string; agency: string; side: string; at: ThreeZones }[] })[];
+  /** `written`: when the alert was written (observedAt), if a minute or more before it was posted. */
+  alerts: (Alert & { posted: ThreeZones; written: ThreeZones | null; acks: { name: string; agency: string; side: string; at: ThreeZones }[] })[];
   actions: (Action & { provisionName: string; due: ThreeZones | null; completed: ThreeZones | null; overdue: boolean; statusName: string })[];
   metrics: {
     firstAlertToOpenedMs: number | null;
@@ -56,51 +61,7 @@ export interface RecordModel {
   chain: { algorithm: string; head: string };
 }
 
-/** What a system event says, in the record's language. */
-function describe(event: LodestoneEvent, w: Labels): string {
-  const actor = event.actor?.displayName ?? w.system;
-  const data = event.data as Record<string, unknown>;
-  const title = String(data.title ?? '');
-  const fieldChange = (changed: unknown, previous: unknown) =>
-    (Array.isArray(changed) ? (changed as string[]) : [])
-      .map((f) => {
-        const before = (previous as Record<string, unknown> | undefined)?.[f];
-        const after = data[f];
-        const show = (v: unknown) =>
-          f === 'status' && typeof v === 'string'
-            ? ((w.statuses as Record<string, string>)[v] ?? (w.actionStatuses as Record<string, string>)[v] ?? v)
-            : f === 'severity' && typeof v === 'string'
-              ? ((w.severities as Record<string, string>)[v] ?? v)
-              : typeof v === 'string' && v.length <= 40
-                ? v
-                : null;
-        const from = show(before);
-        const to = show(after);
-        const name = w.fields[f] ?? f;
-        return from !== null && to !== null ? `${name} ${from} → ${to}` : name;
-      })
-      .join(', ');
-  switch (event.type) {
-    case 'incident.created':
-      return w.entry.created(actor, String(data.code ?? ''), title);
-    case 'incident.updated':
-      return w.entry.updated(actor, fieldChange(data.changed, data.previous));
-    case 'member.added':
-      return w.entry.memberAdded(actor, `${String(data.displayName)} (${String(data.agency)})`);
-    case 'member.removed':
-      return w.entry.memberRemoved(actor, `${String(data.displayName)} (${String(data.agency)})`);
-    case 'alert.linked':
-      return w.entry.alertLinked(actor, title);
-    case 'action.created':
-      return w.entry.actionCreated(actor, title);
-    case 'action.updated':
-      return w.entry.actionUpdated(actor, title, fieldChange(data.changed, data.previous));
-    default:
-      return `${actor}: ${event.type}`;
-  }
-}
-
-function row(event: LodestoneEvent, w: Labels): TimelineRow {
+function row(event: LodestoneEvent, w: Labels, lang: Lang, nameOf: NameOf): TimelineRow {
   const message = event.type === 'message.posted' || event.type === 'decision.recorded' ? (event.data as Message) : null;
   return {
     seq: event.seq,
@@ -111,7 +72,7 @@ function row(event: LodestoneEvent, w: Labels): TimelineRow {
     actor: event.actor?.displayName ?? w.system,
     agency: event.actor?.agency ?? '',
     side: event.actor?.side ?? '',
-    text: message ? message.body : describe(event, w),
+    text: message ? message.body : describeEvent(event, w, lang, nameOf),
   };
 }
 
@@ -130,7 +91,7 @@ export function buildRecord(services: Services, incidentId: string, lang: Lang, 
   const person = (id: string | null) => (id ? (services.users.people().find((p) => p.id === id) ?? null) : null);
 
   const agencies = new Map<string, string[]>();
-  for (const m of members) agencies.set(m.agency, [...(agencies.get(m.agency) ?? []), `${m.displayName} (${m.side})`]);
+  for (const m of members) agencies.set(m.agency, [...(agencies.get(m.agency) ?? []), w.person(m.displayName, m.side)]);
 
   const history = events
     .filter((e) => e.type === 'incident.created' || (e.type === 'incident.updated' && ((e.data as { changed?: string[] }).changed ?? []).some((f) => f === 'status' || f === 'severity')))
@@ -139,7 +100,11 @@ export function buildRecord(services: Services, incidentId: string, lang: Lang, 
       return { at: threeZones(e.at), actor: e.actor?.displayName ?? w.system, status: w.statuses[i.status], severity: w.severities[i.severity] };
     });
 
-  const timeline = events.map((e) => row(e, w));
+  const nameOf: NameOf = (id) => {
+    const user = services.users.row(id);
+    return user ? { displayName: user.displayName, agency: user.agency } : null;
+  };
+  const timeline = events.map((e) => row(e, w, lang, nameOf));
   const actions = services.actions.byIncident(incidentId).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   const linked = [...alerts].sort((a, b) => a.postedAt.localeCompare(b.postedAt));
   const opened = Date.parse(incident.createdAt);
@@ -173,6 +138,7 @@ export function buildRecord(services: Services, incidentId: string, lang: Lang, 
     alerts: linked.map((a) => ({
       ...a,
       posted: threeZones(a.postedAt),
+      written: a.observedAt && Date.parse(a.postedAt) - Date.parse(a.observedAt) >= WRITTEN_APART_MS ? threeZones(a.observedAt) : null,
       acks: a.acknowledgements.map((k) => ({ name: k.displayName, agency: k.agency, side: k.side, at: threeZones(k.at) })),
     })),
     actions: actions.map((a) => ({

@@ -20,9 +20,10 @@ export async function profileRoutes(app: FastifyInstance): Promise<void> {
   app.post(
     '/profile/password',
     {
+      config: { allowedBeforePasswordChange: true },
       schema: {
         tags: ['session'],
-        summary: 'Change your password; your other sessions end',
+        summary: 'Change your password; your other sessions end. An account that must choose a new password does it here.',
         body: schemaOf(PasswordChange),
         response: { 200: schemaOf(User), ...refusals(400) },
       },

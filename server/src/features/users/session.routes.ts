@@ -7,6 +7,7 @@ import { problems } from '../../http/problem.ts';
 import { parse } from '../../http/validate.ts';
 import { SESSION_COOKIE } from '../../plugins/auth.ts';
 import { LoginThrottle } from '../../auth/login-throttle.ts';
+import { DISABLED } from './sessions.service.ts';
 
 const SessionAnswer = schemaOf(z.object({ user: User }));
 
@@ -34,6 +35,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: SessionAnswer, ...refusals(400, 429) },
       },
     },
+    // 401 either way, as before (the contract's "not signed in"); the right password of a disabled account gets the account-disabled type.
     async (request, reply) => {
       const input = parse(SignIn, request.body);
       const wait = throttle.retryAfter(input.username, request.ip);
@@ -41,7 +43,12 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
       const result = await sessions.signIn(input.username, input.password);
       if (!result) {
         throttle.fail(input.username, request.ip);
-        throw problems.unauthorized('The username or password is wrong, or the account is disabled.');
+        throw problems.unauthorized('The username or password is wrong.');
+      }
+      // The right password of a disabled account: say so (only the password's holder learns it).
+      if (result === DISABLED) {
+        throttle.fail(input.username, request.ip);
+        throw problems.accountDisabled('sign-in');
       }
       throttle.succeed(input.username, request.ip);
       // A sign-in always starts a new session; one the browser already held ends here.
@@ -60,7 +67,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/session',
-    { schema: { tags: ['session'], summary: 'The signed-in user', response: { 200: SessionAnswer, ...refusals() } } },
+    { config: { allowedBeforePasswordChange: true }, schema: { tags: ['session'], summary: 'The signed-in user', response: { 200: SessionAnswer, ...refusals() } } },
     async (request) => {
       const caller = requireUser(request);
       return { user: users.get(caller.id) };

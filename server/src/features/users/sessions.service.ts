@@ -11,6 +11,9 @@ export interface ResolvedSession {
   sessionId: string;
 }
 
+/** A session that ended because its account was disabled: the user is told so, once. */
+export const DISABLED = Symbol('account disabled');
+
 /** How stale last_seen_at may get before a request refreshes it (saves a write per request). */
 const TOUCH_AFTER_MS = 60_000;
 
@@ -46,13 +49,15 @@ export class SessionsService {
 
   /**
    * Checks a username and password. An unknown name costs the same scrypt work as a wrong
-   * password, so timing does not tell which it was. Returns null on any failure.
+   * password, so timing does not tell which it was. Returns null when the name or password is
+   * wrong; DISABLED for the right password of a disabled account (only its holder learns that).
    */
-  async signIn(username: string, password: string): Promise<{ user: AuthUser; token: string; sessionId: string } | null> {
+  async signIn(username: string, password: string): Promise<{ user: AuthUser; token: string; sessionId: string } | typeof DISABLED | null> {
     const row: UserRow | undefined = this.accounts.rowByUsername(username);
     const stored = row?.passwordHash ?? (await this.dummy());
     const ok = await verifyPassword(password, stored);
-    if (!row || !ok || row.disabled) return null;
+    if (!row || !ok) return null;
+    if (row.disabled) return DISABLED;
     const token = randomBytes(32).toString('base64url');
     const sessionId = secretHash(token);
     const now = this.ctx.now();
@@ -81,15 +86,22 @@ export class SessionsService {
 
   /** The session a cookie secret names, if it is live; refreshes its idle clock. */
   resolve(token: string): ResolvedSession | null {
+    const found = this.resolveId(secretHash(token), true);
+    return found === DISABLED ? null : found;
+  }
+
+  /** As resolve, but says DISABLED (once: the session ends) when the account was disabled. */
+  check(token: string): ResolvedSession | typeof DISABLED | null {
     return this.resolveId(secretHash(token), true);
   }
 
   /** Whether a session is still live (used to close sockets of expired sessions). */
   isLive(sessionId: string): boolean {
-    return this.resolveId(sessionId, false) !== null;
+    const found = this.resolveId(sessionId, false);
+    return found !== null && found !== DISABLED;
   }
 
-  private resolveId(sessionId: string, touch: boolean): ResolvedSession | null {
+  private resolveId(sessionId: string, touch: boolean): ResolvedSession | typeof DISABLED | null {
     const found = this.lookup.get({ id: sessionId });
     if (!found) return null;
     const now = this.ctx.now().getTime();
@@ -97,7 +109,7 @@ export class SessionsService {
     const idleFor = now - Date.parse(session.lastSeenAt);
     if (user.disabled || now >= Date.parse(session.expiresAt) || idleFor >= this.ctx.options.sessionIdleMs) {
       this.remove.run({ id: sessionId });
-      return null;
+      return user.disabled ? DISABLED : null;
     }
     if (touch && idleFor > TOUCH_AFTER_MS) this.touch.run({ id: sessionId, now: new Date(now).toISOString() });
     return { user: toAuthUser(user), sessionId };

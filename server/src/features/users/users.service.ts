@@ -34,14 +34,15 @@ export function toUser(row: UserRow): User {
     locale: row.locale,
     timeZone: row.timeZone,
     disabled: row.disabled,
+    mustChangePassword: row.mustChangePassword,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
 }
 
 export function toAuthUser(row: UserRow): AuthUser {
-  const { id, username, displayName, role, agency, side, locale, timeZone } = row;
-  return { id, username, displayName, role, agency, side, locale, timeZone };
+  const { id, username, displayName, role, agency, side, locale, timeZone, mustChangePassword } = row;
+  return { id, username, displayName, role, agency, side, locale, timeZone, mustChangePassword };
 }
 
 export function actorOf(user: Pick<AuthUser, 'id' | 'displayName' | 'agency' | 'side'>): Actor {
@@ -111,6 +112,7 @@ export class UsersService {
         timeZone: input.timeZone ?? defaultTimeZone(input.side),
         passwordHash,
         disabled: false,
+        mustChangePassword: input.mustChangePassword ?? false,
         createdAt: tx.at,
         updatedAt: tx.at,
       };
@@ -131,19 +133,25 @@ export class UsersService {
       if (demotesAdmin && this.enabledAdminsOtherThan(id) === 0) {
         throw problems.conflict('This is the last enabled admin account; it cannot be disabled or given another role.', toUser(before));
       }
-      const { password: _password, ...fields } = patch;
-      const changed = Object.keys(patch).filter((key) => key === 'password' || fields[key as keyof typeof fields] !== before[key as keyof UserRow]);
+      const { password: _password, ...given } = patch;
+      // A password the admin sets is for use at once unless they say the user must choose another.
+      const fields = passwordHash && given.mustChangePassword === undefined ? { ...given, mustChangePassword: false } : given;
+      const changed = [...(passwordHash ? ['password'] : []), ...Object.keys(fields).filter((key) => fields[key as keyof typeof fields] !== before[key as keyof UserRow])];
       const after: UserRow = { ...before, ...fields, ...(passwordHash ? { passwordHash } : {}), updatedAt: tx.at };
       if (changed.length === 0) return { user: toUser(before), before, changed };
       tx.db.update(users).set(after).where(eq(users.id, id)).run();
       const user = toUser(after);
       append(tx, 'admin', 'user.updated', mutation.actor, { ...user, changed });
-      if (patch.disabled === true || passwordHash) this.deleteSessions(id);
+      // A disabled account's sessions stay until next used, to tell that user why they ended
+      // (sessions.service.ts); enabling it again ends them, so none comes back to life.
+      if (passwordHash || (changed.includes('disabled') && !after.disabled)) this.deleteSessions(id);
       return { user, before, changed };
     });
-    if (result.changed.includes('disabled') || result.changed.includes('password')) this.ctx.signals.emit('revoke', { userId: id });
-    if (result.changed.some((c) => c === 'role' || c === 'disabled')) this.ctx.signals.emit('access-changed', { userId: id });
-    return result.user;
+    const { changed, user } = result;
+    if (changed.includes('disabled') && user.disabled) this.ctx.signals.emit('revoke', { userId: id, reason: 'disabled' });
+    else if (changed.includes('password')) this.ctx.signals.emit('revoke', { userId: id });
+    if (changed.some((c) => c === 'role' || c === 'disabled' || c === 'mustChangePassword')) this.ctx.signals.emit('access-changed', { userId: id });
+    return user;
   }
 
   /** What a user changes of their own account: name, language, time zone. */
@@ -172,10 +180,11 @@ export class UsersService {
     // What the transaction returns is the answer an Idempotency-Key replays: the user, nothing else.
     let ended: string[] = [];
     const user = await this.ctx.commit(mutation, (tx) => {
-      const after: UserRow = { ...before, passwordHash, updatedAt: tx.at };
-      tx.db.update(users).set({ passwordHash, updatedAt: tx.at }).where(eq(users.id, userId)).run();
+      // Choosing one's own password is what an account that must do so was waiting for.
+      const after: UserRow = { ...before, passwordHash, mustChangePassword: false, updatedAt: tx.at };
+      tx.db.update(users).set({ passwordHash, mustChangePassword: false, updatedAt: tx.at }).where(eq(users.id, userId)).run();
       const view = toUser(after);
-      append(tx, 'admin', 'user.updated', mutation.actor, { ...view, changed: ['password'] });
+      append(tx, 'admin', 'user.updated', mutation.actor, { ...view, changed: before.mustChangePassword ? ['password', 'mustChangePassword'] : ['password'] });
       ended = this.deleteSessions(userId, keepSessionId);
       return view;
     });

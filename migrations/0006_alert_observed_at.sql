@@ -1,0 +1,1 @@
+ALTER TABLE `alerts` ADD `observed_at` text;
