@@ -44,6 +44,7 @@ export const FIELD_ERROR_CODES = [
   'unknown_alert',
   'unknown_incident',
   'status_transition',
+  'due_in_past',
   'owner_cannot_read',
   'invalid_utf8',
   'invalid_json',
