@@ -363,7 +363,7 @@ const en = {
   closeIncident: {
     title: 'Close {code}?',
     stillOpen: 'One action item is still open. | {n} action items are still open.',
-    overdue: 'It is overdue. | {n} are overdue.',
+    overdue: 'One is overdue. | {n} are overdue.',
     stayOpen: 'They stay open, on the board and in the record, after the incident is closed.',
     allDone: 'Every action item is done or cancelled.',
     confirm: 'Close the incident',

@@ -357,15 +357,15 @@ const ja: MessageSchema = {
     changedMeanwhile: '編集中に {name} が {time} に{fields}を変更しました。',
   },
   edits: {
-    changedBy: '編集中に {name} がバージョン {n} を保存しました（{time}）。変更された項目: {fields}。',
-    changedBySomeone: '編集中にバージョン {n} が保存されました（{time}）。変更された項目: {fields}。',
+    changedBy: '編集中に {name} が第 {n} 版を保存しました（{time}）。変更された項目: {fields}。',
+    changedBySomeone: '編集中に第 {n} 版が保存されました（{time}）。変更された項目: {fields}。',
     takeTheirs: '新しい値を使う',
     keepMine: '自分の編集を新しい値に重ねて続ける',
   },
   closeIncident: {
     title: '{code} をクローズしますか？',
     stillOpen: '未完了のアクション項目が 1 件あります。 | 未完了のアクション項目が {n} 件あります。',
-    overdue: '期限を過ぎています。 | うち {n} 件が期限を過ぎています。',
+    overdue: 'うち 1 件が期限切れです。 | うち {n} 件が期限切れです。',
     stayOpen: 'インシデントをクローズしても、これらの項目はボードと記録に未完了のまま残ります。',
     allDone: 'すべてのアクション項目が完了または中止になっています。',
     confirm: 'インシデントをクローズ',
