@@ -23,10 +23,20 @@ export function zoneAbbreviation(date: Date, timeZone: string): string {
   return part?.value ?? timeZone;
 }
 
-/** "Nov 27, 05:18" / "11月27日 05:18" in the given zone. */
-export function formatDateTime(iso: string | Date, timeZone: string, locale: UiLocale): string {
+/** The calendar year of an instant as the wall clock of `timeZone` reads it. */
+function yearIn(date: Date, timeZone: string): string {
+  return formatter('en', timeZone, { year: 'numeric' }).format(date);
+}
+
+/**
+ * "Nov 27, 05:18" / "11月27日 05:18" in the given zone, with the year ("Dec 2, 2024, 19:30" /
+ * "2024年12月2日 19:30") whenever it is not the current year there: a date from another year
+ * must never read like last week.
+ */
+export function formatDateTime(iso: string | Date, timeZone: string, locale: UiLocale, now: Date = new Date()): string {
   const date = typeof iso === 'string' ? new Date(iso) : iso;
-  return formatter(locale, timeZone, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
+  const withYear = yearIn(date, timeZone) !== yearIn(now, timeZone);
+  return formatter(locale, timeZone, { ...(withYear ? { year: 'numeric' } : {}), month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(date);
 }
 
 export function formatTime(date: Date, timeZone: string, locale: UiLocale): string {
@@ -39,11 +49,11 @@ export function formatDate(iso: string | Date, timeZone: string, locale: UiLocal
 }
 
 /** A moment in both capitals: what every time in Lodestone shows. */
-export function inBothCapitals(iso: string | Date, locale: UiLocale) {
+export function inBothCapitals(iso: string | Date, locale: UiLocale, now: Date = new Date()) {
   const date = typeof iso === 'string' ? new Date(iso) : iso;
   return {
-    washington: `${formatDateTime(date, TIME_ZONES.washington, locale)} ${zoneAbbreviation(date, TIME_ZONES.washington)}`,
-    tokyo: `${formatDateTime(date, TIME_ZONES.tokyo, locale)} JST`,
+    washington: `${formatDateTime(date, TIME_ZONES.washington, locale, now)} ${zoneAbbreviation(date, TIME_ZONES.washington)}`,
+    tokyo: `${formatDateTime(date, TIME_ZONES.tokyo, locale, now)} JST`,
   };
 }
 

@@ -14,6 +14,12 @@ export type Priority = z.infer<typeof Priority>;
 
 export const ProvisionId = z.string().refine((id) => provisionsById.has(id), { message: 'is not a framework provision (see GET /provisions)', params: { code: 'unknown_provision' } });
 
+/**
+ * A due time being set or changed: never in the past (field error code `due_in_past`). Forms
+ * check it before sending; the server refuses the same against its own clock.
+ */
+export const UpcomingDueAt = IsoTime.refine((value) => Date.parse(value) >= Date.now(), { message: 'must not be in the past', params: { code: 'due_in_past' } });
+
 export const ActionCreate = z.strictObject({
   title: Title,
   description: text(LIMITS.body).optional(),

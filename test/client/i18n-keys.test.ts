@@ -9,6 +9,7 @@ import { ADMIN_EVENT_LABEL, VALUED } from '../../client/src/components/admin/aud
 import { router } from '../../client/src/router.ts';
 import type { ConnectionStatus } from '../../client/src/stores/connection.ts';
 import type { Theme } from '../../client/src/theme.ts';
+import type { DueProblem } from '../../client/src/dueDate.ts';
 
 /**
  * Every key the client asks for exists in English and in Japanese, including the keys it builds
@@ -39,6 +40,7 @@ const FAMILIES: Record<string, () => readonly string[]> = {
   'countries.{}': () => ORIGIN_COUNTRIES.map((c) => `countries.${c}`),
   'theme.{}': () => every<Theme>()(['system', 'light', 'dark']).map((s) => `theme.${s}`),
   'connection.{}Hint': () => every<ConnectionStatus>()(['live', 'reconnecting', 'offline']).map((s) => `connection.${s}Hint`),
+  'actions.dueErrors.{}': () => every<DueProblem>()(['incomplete', 'noDate', 'noTime', 'past']).map((p) => `actions.dueErrors.${p}`),
   'record.formats.{}': () => ['markdown', 'pdf', 'csv', 'json'].map((f) => `record.formats.${f}`),
   'record.{}': () => Object.keys(Lessons.shape).map((f) => `record.${f}`),
   // The fields an update event names as changed, and a conflict lists.

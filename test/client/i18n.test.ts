@@ -122,7 +122,7 @@ describe('messages', () => {
 });
 
 /** The messages with plural choices; a `|` anywhere else is text and must be written `{'|'}`. */
-const PLURAL_KEYS = ['admin.count', 'admin.log.count', 'incidents.count'];
+const PLURAL_KEYS = ['admin.count', 'admin.log.count', 'incidents.count', 'closeIncident.stillOpen', 'closeIncident.overdue'];
 
 /** The parts of a message between its top-level `|` (not inside `{…}`), trimmed as vue-i18n does. */
 function choicesOf(message: string): string[] {

@@ -49,14 +49,24 @@ describe.runIf(runBrowserTests)('action board in Chromium', () => {
     const card = column(a.page, 'open').getByRole('listitem', { name: 'Confirm JOGMEC Dy inventory' });
     await card.waitFor();
     expect(await card.getByText('Stockpiling').isVisible()).toBe(true);
-    expect(await card.getByText(/Jan 14, 19:00 EST/).isVisible()).toBe(true);
-    expect(await card.getByText(/Jan 15, 09:00 JST/).isVisible()).toBe(true);
+    expect(await card.getByText(/Jan 14, 2030, 19:00 EST/).isVisible()).toBe(true);
+    expect(await card.getByText(/Jan 15, 2030, 09:00 JST/).isVisible()).toBe(true);
     await card.focus();
     await card.press('Shift+ArrowRight');
+    // The card is drawn anew in its new column, and keeps the focus there.
+    const moved = column(a.page, 'in_progress').getByRole('listitem', { name: 'Confirm JOGMEC Dy inventory' });
+    await moved.waitFor({ timeout: 10_000 });
+    const focused = (page: Page) => page.evaluate(() => document.activeElement?.closest('[data-action-id]')?.getAttribute('data-action-id') ?? document.activeElement?.tagName);
+    await expect.poll(() => focused(a.page)).toBe(item.id);
+    // So the next keys, pressed wherever focus now is, keep moving it.
+    await a.page.keyboard.press('Shift+ArrowRight');
+    await column(a.page, 'blocked').getByRole('listitem', { name: 'Confirm JOGMEC Dy inventory' }).waitFor({ timeout: 10_000 });
+    await expect.poll(() => focused(a.page)).toBe(item.id);
+    await a.page.keyboard.press('Shift+ArrowLeft');
     await column(b.page, 'in_progress').getByRole('listitem', { name: 'Confirm JOGMEC Dy inventory' }).waitFor({ timeout: 10_000 });
     expect(await column(b.page, 'open').getByRole('listitem', { name: 'Confirm JOGMEC Dy inventory' }).count()).toBe(0);
     const stored = (await app.app.inject({ method: 'GET', url: `/api/v1/actions/${item.id}`, headers: { cookie: lead.cookie } })).json() as Action;
-    expect(stored).toMatchObject({ status: 'in_progress', version: 2 });
+    expect(stored).toMatchObject({ status: 'in_progress', version: 4 });
     await a.context.close();
     await b.context.close();
   });
@@ -114,6 +124,24 @@ describe.runIf(runBrowserTests)('action board in Chromium', () => {
     await dialog.getByRole('button', { name: 'Keep the current values' }).click();
     const stored = (await app.app.inject({ method: 'GET', url: `/api/v1/actions/${item.id}`, headers: { cookie: lead.cookie } })).json() as Action;
     expect(stored).toMatchObject({ priority: 'p1', version: 2 });
+    // Focus is back on the card the conflict was about, not on the page.
+    await expect.poll(() => b.page.evaluate(() => document.activeElement?.closest('[data-action-id]')?.getAttribute('data-action-id'))).toBe(item.id);
+
+    // Another race; this time Kenji edits his change again on top of the current values.
+    await cardB.getByRole('button', { name: 'Edit' }).click();
+    await cardB.getByLabel('Priority').selectOption('p4');
+    await app.app.inject({ method: 'PATCH', url: `/api/v1/actions/${item.id}`, headers: { cookie: priya.cookie }, payload: { version: 2, agency: 'JBIC' } });
+    await cardB.getByTestId('editor-moved').waitFor({ timeout: 10_000 });
+    // He saves anyway, against the version he started from: refused, and explained.
+    await cardB.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Edit my change again' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(await cardB.getByLabel('Priority').inputValue()).toBe('p4');
+    expect(await cardB.getByLabel('Agency').inputValue()).toBe('JBIC');
+    await cardB.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => ((await app.app.inject({ method: 'GET', url: `/api/v1/actions/${item.id}`, headers: { cookie: lead.cookie } })).json() as Action).version).toBe(4);
+    expect((await app.app.inject({ method: 'GET', url: `/api/v1/actions/${item.id}`, headers: { cookie: lead.cookie } })).json()).toMatchObject({ priority: 'p4', agency: 'JBIC' });
     await a.context.close();
     await b.context.close();
   });

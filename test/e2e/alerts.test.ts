@@ -70,9 +70,11 @@ describe.runIf(runBrowserTests)('alerts in Chromium', () => {
 
     const liaisonCard = a.page.locator('article', { hasText: 'Dy oxide export licences frozen at Tianjin' });
     await liaisonCard.waitFor();
-    expect(await liaisonCard.locator('[data-side="US"]').textContent()).toContain('US —');
+    expect(await liaisonCard.locator('[data-side="US"]').textContent()).toContain('US awaiting');
     await card.getByRole('button', { name: 'Acknowledge' }).click();
     await liaisonCard.locator('[data-side="US"]').getByText('US ✓').waitFor({ timeout: 10_000 });
+    // One side has acknowledged: the status says which, not a bare "Acknowledged".
+    expect(await liaisonCard.getByTestId('alert-status').textContent()).toBe('US ✓ · JP awaiting');
     expect(await liaisonCard.locator('[data-side="US"]').textContent()).toContain('Jordan Hayes (DOE)');
     expect(await card.getByRole('button', { name: /Acknowledged/ }).isDisabled()).toBe(true);
 

@@ -99,6 +99,8 @@ describe.runIf(runBrowserTests)('incident room in Chromium', () => {
     expect(await row.getByRole('cell').allTextContents()).toEqual(['Critical', 'Low']);
     await dialog.getByRole('button', { name: 'Keep the current values' }).click();
     await expect.poll(() => page.getByLabel('Severity').inputValue()).toBe('critical');
+    // Focus is back on the control the change came from.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('room-severity');
     const stored = (await app.app.inject({ method: 'GET', url: `/api/v1/incidents/${incident.id}`, headers: { cookie: lead.cookie } })).json();
     expect(stored).toMatchObject({ severity: 'critical', version: 2 });
 

@@ -1,12 +1,15 @@
 import { useI18n } from '../i18n/index.ts';
-import { provisionsById } from '@lodestone/shared';
+import { mineralsById, provisionsById } from '@lodestone/shared';
 import { inBothCapitals, type UiLocale } from '../format.ts';
-import { usePeopleStore } from '../stores/people.ts';
+import { usePersonName, type Named } from './personNames.ts';
 
-/** How the value of an incident's or an action item's field reads to a person, in the UI language. */
-export function useFieldValues(kind: 'incident' | 'action') {
-  const { tOr, locale } = useI18n();
-  const people = usePeopleStore();
+/**
+ * How the value of an incident's or an action item's field reads to a person, in the UI
+ * language. `people`: the names the calling page provides itself (see usePersonName).
+ */
+export function useFieldValues(kind: 'incident' | 'action', people?: () => Iterable<Named>) {
+  const { t, tOr, locale } = useI18n();
+  const personName = usePersonName(people);
 
   function label(field: string): string {
     return tOr(`room.fields.${field}`, field);
@@ -22,12 +25,14 @@ export function useFieldValues(kind: 'incident' | 'action') {
       const p = provisionsById.get(v);
       return p ? p.name[locale.value as UiLocale] : v;
     }
-    if ((field === 'ownerId' || field === 'usLeadId' || field === 'jpLeadId') && typeof v === 'string') return people.byId(v)?.displayName ?? v;
+    if ((field === 'ownerId' || field === 'usLeadId' || field === 'jpLeadId') && typeof v === 'string') return personName(v);
     if (field === 'dueAt' && typeof v === 'string') {
       const both = inBothCapitals(v, locale.value as UiLocale);
       return `${both.washington} / ${both.tokyo}`;
     }
-    if (Array.isArray(v)) return v.join(', ');
+    const separator = t('room.entry.separator');
+    if (field === 'minerals' && Array.isArray(v)) return v.map((id) => mineralsById.get(String(id))?.name[locale.value as UiLocale] ?? String(id)).join(separator);
+    if (Array.isArray(v)) return v.join(separator);
     if (typeof v === 'object') return Object.values(v).filter(Boolean).join(' · ');
     return String(v);
   }

@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import { alertMatches, type Alert, type AlertsQuery, type LodestoneEvent } from '@lodestone/shared';
-import { api, query, request } from '../api.ts';
+import { ApiError, api, query, request } from '../api.ts';
+import { readFeedCache, writeFeedCache } from '../feedCache.ts';
 import { i18n } from '../i18n/index.ts';
 import { useConnectionStore } from './connection.ts';
 import { useSessionStore } from './session.ts';
@@ -12,6 +13,8 @@ export type AlertFilters = Partial<Pick<AlertsQuery, 'status' | 'mineral' | 'sev
 const RECENT = 200;
 const PAGE = 50;
 const FLASH_MS = 3000;
+/** Live events come in bursts: the offline copy is written once they settle. */
+const CACHE_DELAY_MS = 1000;
 
 /**
  * The alert feed: every alert the app knows, kept live from the `alerts` stream, the unread
@@ -29,6 +32,8 @@ export const useAlertsStore = defineStore('alerts', () => {
   const fresh = ref(new Set<string>());
   const seenAt = ref<string>('');
   const feedOpen = ref(0);
+  /** Set while the feed shows the copy kept on this device (the server could not be reached): when it was last live. */
+  const staleAsOf = ref<string | null>(null);
   const connection = useConnectionStore();
   const session = useSessionStore();
   const toasts = useToastStore();
@@ -65,9 +70,20 @@ export const useAlertsStore = defineStore('alerts', () => {
     }, FLASH_MS);
   }
 
+  let cacheTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Keeps the newest alerts on this device, as of now (called only with what the server just said). */
+  function keepOffline(): void {
+    clearTimeout(cacheTimer);
+    cacheTimer = setTimeout(() => {
+      const id = session.user?.id;
+      if (id && staleAsOf.value === null) writeFeedCache(id, byId.value.values());
+    }, CACHE_DELAY_MS);
+  }
+
   function apply(event: LodestoneEvent): void {
     const alert = event.data as Alert;
     upsert(alert);
+    keepOffline();
     if (event.type !== 'alert.posted') return;
     if (!recent.value.includes(alert.id)) recent.value = [alert.id, ...recent.value].slice(0, RECENT);
     if (feedLoaded.value && !feedIds.value.includes(alert.id)) feedIds.value = [alert.id, ...feedIds.value];
@@ -93,6 +109,7 @@ export const useAlertsStore = defineStore('alerts', () => {
       const answer = await request<Alert[]>('GET', `/alerts${query({ limit: RECENT })}`);
       answer.data.forEach(upsert);
       recent.value = answer.data.map((a) => a.id);
+      keepOffline();
       unfollow = connection.follow('alerts', Number(answer.headers.get('lodestone-stream-head') ?? 0), { apply });
     })().finally(() => {
       starting = null;
@@ -102,6 +119,8 @@ export const useAlertsStore = defineStore('alerts', () => {
 
   function stop(): void {
     starting = null;
+    clearTimeout(cacheTimer);
+    staleAsOf.value = null;
     unfollow?.();
     unfollow = null;
     byId.value = new Map();
@@ -114,11 +133,32 @@ export const useAlertsStore = defineStore('alerts', () => {
   async function loadFeed(next: AlertFilters): Promise<void> {
     filters.value = next;
     feedLoaded.value = false;
-    const page = await api.get<Alert[]>(`/alerts${query({ ...next, limit: PAGE })}`);
+    let page: Alert[];
+    try {
+      page = await api.get<Alert[]>(`/alerts${query({ ...next, limit: PAGE })}`);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.offline) || !showKept()) throw error;
+      return;
+    }
     page.forEach(upsert);
     feedIds.value = page.map((a) => a.id);
     feedExhausted.value = page.length < PAGE;
     feedLoaded.value = true;
+    staleAsOf.value = null;
+    keepOffline();
+  }
+
+  /** Without the server: the last alerts seen on this device, marked as such. False when none were kept. */
+  function showKept(): boolean {
+    const id = session.user?.id;
+    const kept = id ? readFeedCache(id) : null;
+    if (!kept) return false;
+    kept.alerts.forEach(upsert);
+    feedIds.value = kept.alerts.map((a) => a.id);
+    feedExhausted.value = true;
+    feedLoaded.value = true;
+    staleAsOf.value = kept.at;
+    return true;
   }
 
   async function loadOlder(): Promise<void> {
@@ -167,5 +207,5 @@ export const useAlertsStore = defineStore('alerts', () => {
     return result;
   }
 
-  return { byId, feed, feedLoaded, feedExhausted, filters, fresh, unread, start, stop, apply, loadFeed, loadOlder, openFeed, received, acknowledge, dismiss, escalate };
+  return { byId, feed, feedLoaded, feedExhausted, filters, fresh, unread, staleAsOf, start, stop, apply, loadFeed, loadOlder, openFeed, received, acknowledge, dismiss, escalate };
 });

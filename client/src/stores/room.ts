@@ -4,6 +4,7 @@ import {
   incidentStream,
   type Action,
   type ActionCreate,
+  type Actor,
   type ActionPatch,
   type Alert,
   type Incident,
@@ -25,6 +26,14 @@ export interface IncidentConflict {
   current: Incident;
   lastChange?: { by: { displayName: string; agency: string } | null; at: string };
   attempted: Omit<IncidentPatch, 'version'>;
+}
+
+/** The last change to the incident's own fields that reached this page: who, when, which fields, which version. */
+export interface IncidentChange {
+  by: Actor | null;
+  at: string;
+  version: number;
+  changed: string[];
 }
 
 export class IncidentConflictError extends Error {
@@ -50,6 +59,7 @@ export class ActionConflictError extends Error {
 export const useRoomStore = defineStore('room', () => {
   const incidentId = ref<string | null>(null);
   const incident = ref<Incident | null>(null);
+  const lastIncidentChange = ref<IncidentChange | null>(null);
   const members = ref<IncidentMember[]>([]);
   const alerts = ref<Alert[]>([]);
   const decisions = ref<Message[]>([]);
@@ -71,6 +81,7 @@ export const useRoomStore = defineStore('room', () => {
     unfollow?.();
     unfollow = null;
     incident.value = null;
+    lastIncidentChange.value = null;
     members.value = [];
     alerts.value = [];
     decisions.value = [];
@@ -86,8 +97,12 @@ export const useRoomStore = defineStore('room', () => {
       case 'incident.created':
       case 'incident.updated': {
         const next = resourceOf<Incident>(event.data);
+        const changed = (event.data as { changed?: unknown }).changed;
         delete (next as Partial<Incident> & { previous?: unknown }).previous;
         if (!incident.value || next.version >= incident.value.version) incident.value = next;
+        if (event.type === 'incident.updated' && next.version >= (lastIncidentChange.value?.version ?? 0)) {
+          lastIncidentChange.value = { by: event.actor, at: event.at, version: next.version, changed: Array.isArray(changed) ? changed.map(String) : [] };
+        }
         break;
       }
       case 'member.added': {
@@ -242,5 +257,5 @@ export const useRoomStore = defineStore('room', () => {
     if (incidentId.value) await api.delete(`/incidents/${incidentId.value}/members/${userId}`);
   }
 
-  return { incidentId, incident, members, alerts, decisions, actions, createAction, patchAction, entries, exhausted, loadingOlder, error, arrived, present, stream, open, close, loadOlder, patch, post, addMember, removeMember, apply };
+  return { incidentId, incident, lastIncidentChange, members, alerts, decisions, actions, createAction, patchAction, entries, exhausted, loadingOlder, error, arrived, present, stream, open, close, loadOlder, patch, post, addMember, removeMember, apply };
 });

@@ -4,6 +4,7 @@ import type { ProfileUpdate, Role, User } from '@lodestone/shared';
 import { ACCOUNT_DISABLED, ApiError, api, onPasswordChangeRequired, onUnauthorized } from '../api.ts';
 import { setUiLocale } from '../i18n/index.ts';
 import { useConnectionStore } from './connection.ts';
+import { forgetFeedCache } from '../feedCache.ts';
 
 /** The signed-in user, sign-in and sign-out, and the end of a session however it happens. */
 export const useSessionStore = defineStore('session', () => {
@@ -86,10 +87,13 @@ export const useSessionStore = defineStore('session', () => {
     begin(answer.user);
   }
 
+  /** Ends the session here; the alerts kept for offline reading go with it (unsent drafts stay: they are the user's own work). */
   async function signOut(): Promise<void> {
+    const id = user.value?.id;
     try {
       await api.delete('/session');
     } finally {
+      if (id) forgetFeedCache(id);
       end(null);
     }
   }
