@@ -1,17 +1,20 @@
 // Lodestone as benchmarks run it: the real app (buildApp), on a fresh database, with accounts for
 // the load generators and no rate limit (HTTP or socket) in the way (an import script or a benchmark must not be
-// throttled). Prints {"port": N, "incidentId": …} when listening.
-//   tsx bench/lodestone-server.ts <db file> [--entries N] [--actions N]
+// throttled). Prints {"port": N, "incidentId": …, "readers": [token…]} when listening: one API
+// token for each of `--readers` distinct staff accounts (1,000 unless told), for subscribers.
+//   tsx bench/lodestone-server.ts <db file> [--entries N] [--actions N] [--readers N]
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { buildApp } from '../server/src/app.ts';
-import { seedLargeIncident, seedPeople } from './lib/seed.ts';
+import { seedLargeIncident, seedPeople, seedReaders } from './lib/seed.ts';
 
 const path = process.argv[2] ?? '';
 const entriesArg = process.argv.indexOf('--entries');
 const entries = entriesArg > 0 ? Number(process.argv[entriesArg + 1]) : 0;
 const actionsArg = process.argv.indexOf('--actions');
 const actions = actionsArg > 0 ? Number(process.argv[actionsArg + 1]) : 0;
+const readersArg = process.argv.indexOf('--readers');
+const readerCount = readersArg > 0 ? Number(process.argv[readersArg + 1]) : 1000;
 const app = await buildApp({
   databaseUrl: `file:${path}`,
   adminPassword: 'bench-admin-password',
@@ -32,10 +35,11 @@ else {
   for (const m of members) await services.incidents.addMember({ actor: { id: lead.id, displayName: lead.displayName, agency: lead.agency, side: lead.side } }, incident.id, m.id);
   incidentId = incident.id;
 }
+const readers = await seedReaders(services, readerCount);
 await app.listen({ port: 0, host: '127.0.0.1' });
 // BENCH_PROFILE=file.cpuprofile records a CPU profile of the serving (not the start) until SIGTERM.
 const profile = process.env.BENCH_PROFILE ? await startProfile() : null;
-process.stdout.write(`${JSON.stringify({ port: (app.server.address() as AddressInfo).port, incidentId, pid: process.pid })}\n`);
+process.stdout.write(`${JSON.stringify({ port: (app.server.address() as AddressInfo).port, incidentId, pid: process.pid, readers })}\n`);
 // A line "busy" on stdin is answered with the main thread's busy time so far: the time its event
 // loop spent running (JavaScript, SQLite, socket writes), not waiting. Other threads (GC, JIT) are
 // not in it; the process's CPU time (from /proc) is.

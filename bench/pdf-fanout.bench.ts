@@ -21,7 +21,7 @@ export default async function pdfFanoutBench(): Promise<BenchResult> {
   try {
     // The PDF worker starts at the first export of a server's life (loading fonts and pdfkit):
     // one export before the rounds, so that they measure exports, not that one-time start.
-    const target = { kind: 'lodestone', url: server.url, incidentId: server.info.incidentId };
+    const target = { kind: 'lodestone', url: server.url, incidentId: server.info.incidentId, readers: server.info.readers };
     await runLoad({ type: 'export-loop', target, seconds: 0.1 });
     const runs: Record<Mode, Fanout[]> = { idle: [], export: [], control: [] };
     const exportTimes: number[] = [];

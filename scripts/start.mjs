@@ -1,12 +1,16 @@
-// `npm start`: builds the client when it is missing or older than its sources, then runs
-// the server (which applies pending migrations) in this same process.
+// `npm start`: builds the client, and the server to JavaScript (scripts/build-server.mjs), each
+// when it is missing or older than its sources, then runs the compiled server (which applies
+// pending migrations) in this same process. `npm run dev` runs the server from its TypeScript
+// sources through tsx instead, with no server build.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildServer, serverBuildIsStale } from './build-server.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'client', 'dist', 'index.html');
+const dev = process.argv.includes('--dev');
 
 function newest(path) {
   const stat = statSync(path);
@@ -29,6 +33,14 @@ if (stale) {
   });
 }
 
-const { register } = await import('tsx/esm/api');
-register();
-await import(join(root, 'server', 'src', 'main.ts'));
+if (dev) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(pathToFileURL(join(root, 'server', 'src', 'main.ts')).href);
+} else {
+  if (serverBuildIsStale()) {
+    console.log('Building the server…');
+    await buildServer();
+  }
+  await import(pathToFileURL(join(root, 'server', 'dist', 'main.js')).href);
+}

@@ -30,7 +30,8 @@ export async function alternate<T>(rounds: number, measure: (server: RunningServ
   return out;
 }
 
-export const target = (server: RunningServer) => ({ kind: server.kind, url: server.url, incidentId: server.info.incidentId });
+/** What the load generator needs of a server: where it is, its room, and (Lodestone) a token per distinct subscriber. */
+export const target = (server: RunningServer) => ({ kind: server.kind, url: server.url, incidentId: server.info.incidentId, readers: server.info.readers });
 export { runLoad };
 
 /** A comparison row: Lodestone ÷ baseline against a bound (lower is better unless `higher`). */

@@ -8,6 +8,8 @@ interface Target {
   kind: 'lodestone' | 'baseline';
   url: string;
   incidentId?: string;
+  /** Lodestone: an API token per distinct subscriber account. */
+  readers?: string[];
 }
 type Job =
   | { type: 'fanout'; target: Target; clients: number; rate: number; count: number }
@@ -47,21 +49,26 @@ function post(kind: 'alerts' | 'room', title: string): Promise<Response> {
  * the namespace, `subscribe` with an ack, answer pings, and count events without decoding them.
  * The server does exactly the work it does for socket.io-client; this process does far less
  * (decoding 25,000 events a second would make the load generator, not the server, the limit).
+ * On Lodestone each client is a person of its own (its own account's token, in the namespace
+ * connect) and reads presence as the app does (`presence: 'changes'`).
  * `onEvent` sees each event packet's text.
  */
 async function subscribers(n: number, kind: 'alerts' | 'room', onEvent?: (client: number, packet: string) => void): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
   const url = `${target.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
-  const subscribe = `420${JSON.stringify(['subscribe', { stream: stream(kind) }])}`;
+  const subscribe = `420${JSON.stringify(['subscribe', { stream: stream(kind), presence: 'changes' }])}`;
+  const readers = target.readers ?? [];
+  if (target.kind === 'lodestone' && readers.length < n) throw new Error(`${n} subscribers need ${n} reader accounts; the server has ${readers.length}`);
   const connectOne = (i: number) =>
     new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(url, { headers: cookies.reader ? { cookie: cookies.reader } : {}, perMessageDeflate: false });
+      const token = readers[i];
+      const ws = new WebSocket(url, { headers: !token && cookies.reader ? { cookie: cookies.reader } : {}, perMessageDeflate: false });
       ws.on('error', reject);
       ws.on('message', (data: Buffer) => {
         const type = data[0];
         const second = data[1];
         if (type === 0x32 && data.length === 1) return ws.send('3'); // engine.io ping → pong
-        if (type === 0x30) return ws.send('40'); // engine.io open → connect to the namespace
+        if (type === 0x30) return ws.send(token ? `40${JSON.stringify({ token })}` : '40'); // engine.io open → connect to the namespace
         if (type !== 0x34) return; // only Socket.IO packets from here
         if (second === 0x30) return ws.send(subscribe); // namespace connected
         if (second === 0x34) return reject(new Error(`connect refused: ${data.toString()}`));

@@ -23,6 +23,35 @@ export async function seedPeople(services: Services, count = 4): Promise<AuthUse
 }
 
 /**
+ * `count` staff accounts, each with a personal API token: the subscribers of the load generator
+ * are distinct people, as real clients are (presence and budgets count people and credentials,
+ * which one shared account would hide). Staff read the alert feed and every incident.
+ */
+export async function seedReaders(services: Services, count: number): Promise<string[]> {
+  const tokens: string[] = [];
+  // Created 100 at a time: changes sent together share a group commit.
+  for (let from = 0; from < count; from += 100) {
+    const batch = Array.from({ length: Math.min(100, count - from) }, async (_, k) => {
+      const i = from + k;
+      const user = await services.users.create(null, {
+        username: `reader${i}`,
+        displayName: `Reader ${String(i).padStart(4, '0')}`,
+        password: 'bench-password',
+        role: 'staff',
+        agency: i % 2 ? 'METI' : 'DOE',
+        side: i % 2 ? 'JP' : 'US',
+      });
+      const row = services.users.row(user.id);
+      if (!row) throw new Error(`no reader ${i}`);
+      const owner = toAuthUser(row);
+      return (await services.tokens.create({ actor: actorOf(owner) }, owner, 'load generator')).token;
+    });
+    tokens.push(...(await Promise.all(batch)));
+  }
+  return tokens;
+}
+
+/**
  * An incident with `entries` timeline entries (notes, decisions every 50th, in both languages)
  * and `actions` action items, written through the services as the app would.
  */

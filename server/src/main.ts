@@ -48,7 +48,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   await app.listen({ port: config.port, host: config.host });
-  app.log.info(`Lodestone is serving ${config.publicOrigin}`);
+  // npm start runs the build in server/dist; tsx runs the sources (npm run dev, tests, scripts).
+  const build = import.meta.url.endsWith('.js') ? 'compiled JavaScript' : 'TypeScript sources';
+  app.log.info(`Lodestone is serving ${config.publicOrigin} (${build})`);
 }
 
 main().catch((error: unknown) => {

@@ -100,6 +100,13 @@ export const SubscribeRequest = z.object({
     .min(0)
     .nullish()
     .transform((v) => v ?? undefined),
+  /**
+   * How an incident stream's presence reaches this socket: 'list' (the default), the whole list
+   * in `presence` whenever it changes; 'changes', the list once in `presence`, then each change
+   * in `presenceChanged`, which costs the room in proportion to the change. Any other value reads
+   * as 'list'.
+   */
+  presence: z.enum(['list', 'changes']).optional().catch(undefined),
 });
 export type SubscribeRequest = z.input<typeof SubscribeRequest>;
 
@@ -119,9 +126,18 @@ export interface PresenceUpdate {
   users: Omit<Person, 'role'>[];
 }
 
+/** Who came into an incident room and who left it (by user id), for sockets that subscribed with `presence: 'changes'`. */
+export interface PresenceChange {
+  stream: StreamName;
+  joined: Omit<Person, 'role'>[];
+  left: string[];
+}
+
 export interface ServerToClientEvents {
   event: (event: LodestoneEvent) => void;
   presence: (update: PresenceUpdate) => void;
+  /** A change of presence, to sockets that subscribed with `presence: 'changes'`. */
+  presenceChanged: (change: PresenceChange) => void;
   /**
    * Something about an incident the user may read changed (opened, updated, membership):
    * lists of incidents refresh on it without following every incident's stream.

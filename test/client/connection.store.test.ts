@@ -12,7 +12,7 @@ import type { LodestoneSocket } from '../../client/src/socket.ts';
 class FakeServerSocket {
   connected = false;
   handlers = new Map<string, ((...args: unknown[]) => void)[]>();
-  subscribes: { stream: string; after?: number }[] = [];
+  subscribes: { stream: string; after?: number; presence?: string }[] = [];
   answer: (request: { stream: string; after?: number }) => SubscribeAck = () => ({ ok: true, events: [], head: 0, more: false });
 
   on(name: string, handler: (...args: unknown[]) => void) {
@@ -83,7 +83,7 @@ describe('connection store', () => {
     store.follow('alerts', 5, { apply: (e) => applied.push(e.seq) });
     fake.connect();
     await flush();
-    expect(fake.subscribes).toEqual([{ stream: 'alerts', after: 5 }]);
+    expect(fake.subscribes).toEqual([{ stream: 'alerts', after: 5, presence: 'changes' }]);
     expect(applied).toEqual([6, 7, 8]);
     expect(store.status).toBe('live');
   });
@@ -105,7 +105,7 @@ describe('connection store', () => {
     fake.answer = (req) => ({ ok: true, events: range((req.after ?? 0) + 1, 4), head: 4, more: false });
     fake.fire('event', ev(4)); // 2 and 3 were missed
     await flush();
-    expect(fake.subscribes.at(-1)).toEqual({ stream: 'alerts', after: 1 });
+    expect(fake.subscribes.at(-1)).toEqual({ stream: 'alerts', after: 1, presence: 'changes' });
     expect(applied).toEqual([2, 3, 4]);
   });
 
@@ -129,7 +129,7 @@ describe('connection store', () => {
     fake.connect();
     fake.fire('event', ev(1212)); // live, while catching up: kept until the history is in
     await vi.waitFor(() => expect(applied.at(-1)).toBe(1212));
-    expect(fake.subscribes.at(-1)).toEqual({ stream: 'alerts', after: 11 });
+    expect(fake.subscribes.at(-1)).toEqual({ stream: 'alerts', after: 11, presence: 'changes' });
     expect(applied).toEqual(range(11, 1212).map((e) => e.seq));
     expect(pages).toEqual(['/api/v1/events?stream=alerts&after=511&limit=1000']);
     expect(store.status).toBe('live');
@@ -159,7 +159,7 @@ describe('connection store', () => {
       expect(fake.subscribes).toHaveLength(1);
       expect(store.status).toBe('reconnecting');
       await vi.advanceTimersByTimeAsync(1_000);
-      expect(fake.subscribes).toEqual([{ stream: 'alerts', after: 0 }, { stream: 'alerts', after: 0 }]);
+      expect(fake.subscribes).toEqual([{ stream: 'alerts', after: 0, presence: 'changes' }, { stream: 'alerts', after: 0, presence: 'changes' }]);
       expect(applied).toEqual([1, 2]);
       expect(refusals).toEqual([]);
     } finally {
@@ -197,5 +197,25 @@ describe('connection store', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+  it("keeps the room's presence from the list at subscribe and each change after it, by name", async () => {
+    const stream = 'incident:I1' as const;
+    const person = (id: string, displayName: string) => ({ id, displayName, agency: 'DOE', side: 'US' as const });
+    store.follow(stream, 0, { apply: () => undefined });
+    fake.connect();
+    await flush();
+    expect(fake.subscribes).toEqual([{ stream, after: 0, presence: 'changes' }]);
+    // A change before the list is ignored: there is nothing yet to change.
+    fake.fire('presenceChanged', { stream, joined: [person('u9', 'Nobody')], left: [] });
+    expect(store.presence.get(stream)).toBeUndefined();
+    fake.fire('presence', { stream, users: [person('u1', 'Jordan Hayes'), person('u2', '佐藤 美咲')] });
+    fake.fire('presenceChanged', { stream, joined: [person('u3', 'Daniel Brooks')], left: [] });
+    fake.fire('presenceChanged', { stream, joined: [], left: ['u1'] });
+    // Joining again (a name changed meanwhile) replaces the entry rather than doubling it.
+    fake.fire('presenceChanged', { stream, joined: [person('u2', 'Misaki Sato')], left: [] });
+    expect(store.presence.get(stream)?.map((u) => [u.id, u.displayName])).toEqual([
+      ['u3', 'Daniel Brooks'],
+      ['u2', 'Misaki Sato'],
+    ]);
   });
 });

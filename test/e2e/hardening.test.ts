@@ -400,7 +400,8 @@ describe.runIf(runBrowserTests)('browser hardening in Chromium', () => {
     const { context, page } = await newUser(browser, app.url);
     const framer: Server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><title>framer</title><iframe id="victim" src="${app.url}/sign-in" width="800" height="600"></iframe>`);
+      // The frame's load event comes once its navigation is over, refused or not, after anything the document would load.
+      res.end(`<!doctype html><title>framer</title><iframe id="victim" src="${app.url}/sign-in" width="800" height="600" onload="document.title = 'frame settled'"></iframe>`);
     });
     await new Promise<void>((resolve) => framer.listen(0, '127.0.0.1', resolve));
     try {
@@ -414,7 +415,8 @@ describe.runIf(runBrowserTests)('browser hardening in Chromium', () => {
       });
       await page.goto(framerUrl);
       await expect.poll(() => messages.some((m) => /frame-ancestors 'none'/.test(m)), { timeout: 5_000 }).toBe(true);
-      await page.waitForTimeout(300);
+      // The marker: what the refused document would have loaded comes before its frame's load event.
+      await page.waitForFunction(() => document.title === 'frame settled', undefined, { timeout: 10_000 });
       // The document was asked for and refused: nothing it would load was loaded, and the frame holds no app.
       expect(fromFrame.filter((u) => !u.startsWith(`${app.url}/sign-in`))).toEqual([]);
       const frame = page.frames().find((f) => f !== page.mainFrame());

@@ -41,11 +41,31 @@ describe('npm start', () => {
       const server = start({ PORT: '0', DATABASE_URL: `file:${join(dir, 'db.sqlite')}` });
       const url = await server.listening;
       expect(server.output()).toMatch(/Username: admin {2}Password: \S+/);
+      // npm start runs the server compiled to JavaScript, not its TypeScript through tsx.
+      expect(server.output()).toContain('(compiled JavaScript)');
       const page = await fetch(`${url}/sign-in`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<div id="app"></div>');
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
       expect((await fetch(`${url}/api/v1/session`)).status).toBe(401);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('renders a PDF from the compiled server: its PDF process runs from the build too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lodestone-start-'));
+    try {
+      const server = start({ PORT: '0', DATABASE_URL: `file:${join(dir, 'db.sqlite')}`, LODESTONE_DEMO: '1', LODESTONE_ADMIN_PASSWORD: 'a long admin password' });
+      const url = await server.listening;
+      const signIn = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'doe.lead', password: 'rrg-demo-2026' }) });
+      const cookie = signIn.headers.get('set-cookie')?.split(';')[0] ?? '';
+      const [incident] = (await (await fetch(`${url}/api/v1/incidents`, { headers: { cookie } })).json()) as { id: string }[];
+      const pdf = await fetch(`${url}/api/v1/incidents/${incident?.id}/export?format=pdf`, { headers: { cookie } });
+      expect(pdf.status).toBe(200);
+      expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
     } finally {

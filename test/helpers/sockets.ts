@@ -50,6 +50,16 @@ export function subscribe(socket: ClientSocket, request: SubscribeRequest): Prom
   return new Promise((resolve) => socket.emit('subscribe', request, resolve));
 }
 
+/**
+ * A marker for absence: a subscribe that joins nothing, answered in order after everything the
+ * server sent this socket before reading it. Once it resolves, an event published before it
+ * was called has arrived, or will never come.
+ */
+export async function marker(socket: ClientSocket): Promise<void> {
+  const ack = await subscribe(socket, { stream: 'not a stream' } as unknown as SubscribeRequest);
+  if (ack.ok || ack.error.status !== 400) throw new Error(`the marker was not refused as it should be: ${JSON.stringify(ack)}`);
+}
+
 /** Records every `event` and `presence` a socket receives. */
 export function record(socket: ClientSocket) {
   const events: LodestoneEvent[] = [];

@@ -11,9 +11,8 @@ import {
   Priorities,
   Severities,
   TlpMarkings,
+  Roles,
   canTransition,
-  codePointLength,
-  hasLoneSurrogate,
   mineralsById,
   provisionsById,
   type Action,
@@ -110,12 +109,18 @@ async function inChunks<T>(items: readonly T[], work: (item: T) => Promise<void>
   for (let from = 0; from < items.length; from += WIDTH) await Promise.all(items.slice(from, from + WIDTH).map(work));
 }
 
-/** The free-text rule of the contract: stored exactly unless it has an unpaired surrogate, is too long, too short or blank. */
+/**
+ * The free-text rule of the contract, stated apart from the server's code: a string is stored
+ * exactly when UTF-8 can carry it as it is (encoding and decoding give it back: no unpaired
+ * surrogate), it is within the bounds counted in Unicode code points, and, where blank is
+ * refused, not whitespace alone.
+ */
 function textOk(value: string, max: number, options: { min?: number; blank?: boolean } = {}): boolean {
-  const length = codePointLength(value);
+  const survivesUtf8 = Buffer.from(value, 'utf8').toString('utf8') === value;
+  const codePoints = Array.from(value).length;
   const min = options.min ?? 0;
-  if (hasLoneSurrogate(value) || length > max || length < min) return false;
-  return options.blank !== false || min === 0 || value.trim().length > 0;
+  const blankRefused = options.blank === false && min > 0;
+  return survivesUtf8 && codePoints >= min && codePoints <= max && !(blankRefused && /^\s*$/u.test(value));
 }
 const oneOf = (values: readonly string[]) => (value: string) => values.includes(value);
 
@@ -270,7 +275,8 @@ describe('accounts, profile, tokens and sign-in and the Big List of Naughty Stri
   const signInStatus = async (username: string, secret: string) => (await send(t, 'POST', '/session', null, { username, password: secret })).statusCode;
   const displayName = (v: string) => textOk(v, LIMITS.name, { min: 1, blank: false });
 
-  const userFields = { username: undefined, displayName, password: undefined, agency: undefined, timeZone: undefined, locale: oneOf(Locales) } as const;
+  const sides = oneOf(['US', 'JP']);
+  const userFields = { username: undefined, displayName, password: undefined, agency: undefined, timeZone: undefined, locale: oneOf(Locales), role: oneOf(Roles), side: sides } as const;
 
   for (const [field, accepts] of Object.entries(userFields)) {
     it(`POST /users ${field}: 201 or 400; one user.created per account; what is stored comes back`, async () => {
@@ -306,7 +312,7 @@ describe('accounts, profile, tokens and sign-in and the Big List of Naughty Stri
     });
   }
 
-  const patchFields = { displayName, agency: undefined, timeZone: undefined, locale: oneOf(Locales), password: undefined } as const;
+  const patchFields = { displayName, agency: undefined, timeZone: undefined, locale: oneOf(Locales), password: undefined, role: oneOf(Roles), side: sides } as const;
 
   for (const [field, accepts] of Object.entries(patchFields)) {
     it(`PATCH /users/:id ${field}: 200 or 400; an event per change; what is stored comes back`, async () => {

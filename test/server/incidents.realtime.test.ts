@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LodestoneEvent, PresenceUpdate } from '@lodestone/shared';
 import { buildTestApp, createCast, createUser, listen, type TestApp, type TestUser } from '../helpers/app.ts';
 import { openIncident } from '../helpers/incidents.ts';
-import { connectSocket, record, subscribe, waitFor } from '../helpers/sockets.ts';
+import { connectSocket, marker, record, subscribe, waitFor } from '../helpers/sockets.ts';
 
 describe('incident rooms over Socket.IO', () => {
   let t: TestApp;
@@ -65,7 +65,7 @@ describe('incident rooms over Socket.IO', () => {
     await t.app.inject({ method: 'DELETE', url: `/api/v1/incidents/${incident.id}/members/${u.user.id}`, headers: { cookie: cast.lead.cookie } });
     await waitFor(() => notices.length === 1, 3000, 'unsubscribed');
     await post(cast.lead, incident.id, 'after removal');
-    await new Promise((r) => setTimeout(r, 150));
+    await marker(socket);
     expect(got.events.map((e) => (e.data as { body?: string }).body).filter(Boolean)).toEqual(['before removal']);
     socket.close();
   });
@@ -84,7 +84,10 @@ describe('incident rooms over Socket.IO', () => {
     await t.app.inject({ method: 'PUT', url: `/api/v1/incidents/${incident.id}/members/${u.user.id}`, headers: { cookie: cast.lead.cookie } });
     await waitFor(() => notices[2]?.length === 1, 3000, 'new member told');
     expect(notices[2]?.[0]).toEqual({ incidentId: incident.id, type: 'member.added' });
-    await new Promise((r) => setTimeout(r, 100));
+    // Both notices were sent before the PUT was answered; the outsider's marker comes after them.
+    const outsiderSocket = sockets[3];
+    if (!outsiderSocket) throw new Error('no outsider socket');
+    await marker(outsiderSocket);
     expect(notices[3]).toEqual([]);
     sockets.forEach((s) => s.close());
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor, LodestoneEvent } from '@lodestone/shared';
 import { append } from '../../server/src/events/event-log.ts';
 import { buildTestApp, createCast, createUser, listen, signIn, type TestApp } from '../helpers/app.ts';
-import { connectSocket, openSocket, rawSocket, record, subscribe, waitFor, waitForDisconnect } from '../helpers/sockets.ts';
+import { connectSocket, marker, openSocket, rawSocket, record, subscribe, waitFor, waitForDisconnect } from '../helpers/sockets.ts';
 
 describe('realtime: handshake, subscribe and catch-up', () => {
   let t: TestApp;
@@ -43,9 +43,10 @@ describe('realtime: handshake, subscribe and catch-up', () => {
     // Subscribing twice must not double the delivery.
     await subscribe(socket, { stream: 'alerts' });
     post(5);
-    await waitFor(() => got.events.length >= 5, 5000, 'five live events');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(got.events.map((e) => e.seq)).toEqual([head + 1, head + 2, head + 3, head + 4, head + 5]);
+    // A sixth event marks the end: what came before it is all the five could ever be.
+    post(1);
+    await waitFor(() => got.events.some((e) => e.seq === head + 6), 5000, 'the marker event');
+    expect(got.events.map((e) => e.seq)).toEqual([head + 1, head + 2, head + 3, head + 4, head + 5, head + 6]);
     socket.close();
   });
 
@@ -89,14 +90,12 @@ describe('realtime: handshake, subscribe and catch-up', () => {
     if (!pageEvents) throw new Error(`unexpected page ${page.body.slice(0, 80)}`);
     // A raw WebSocket speaking Engine.IO 4 / Socket.IO 5: what is on the wire, not what a client library makes of it.
     const { ws, frames } = await rawSocket(url, cast.member.cookie);
-    // The server side of this socket: count the packets it writes with a pre-encoded frame.
-    const server = [...t.app.io.of('/').sockets.values()].at(-1) as unknown as { client: { _packet: (p: unknown, o: { wsPreEncodedFrame?: unknown }) => void } };
-    const write = server.client._packet.bind(server.client);
+    // The server side of this socket: count the packets Engine.IO creates with a pre-encoded frame.
+    const server = [...t.app.io.of('/').sockets.values()].at(-1);
     let preEncoded = 0;
-    server.client._packet = (p, o) => {
-      if (o?.wsPreEncodedFrame !== undefined) preEncoded++;
-      write(p, o);
-    };
+    server?.conn.on('packetCreate', (packet: { options?: { wsPreEncodedFrame?: unknown } }) => {
+      if (packet.options?.wsPreEncodedFrame !== undefined) preEncoded++;
+    });
     ws.send(`4217["subscribe",{"stream":"alerts","after":${after}}]`);
     await waitFor(() => frames.some((f) => f.startsWith('4317[')), 5000, 'the ack frame');
     // It went as a pre-encoded frame (the fast path), not as a string Engine.IO encoded.
@@ -152,9 +151,9 @@ describe('realtime: handshake, subscribe and catch-up', () => {
     const got = record(socket);
     await subscribe(socket, { stream: 'alerts' });
     socket.emit('unsubscribe', { stream: 'alerts' });
-    await new Promise((r) => setTimeout(r, 50));
+    await marker(socket);
     post(2);
-    await new Promise((r) => setTimeout(r, 150));
+    await marker(socket);
     expect(got.events).toEqual([]);
     socket.close();
   });
@@ -167,7 +166,8 @@ describe('realtime: handshake, subscribe and catch-up', () => {
     const closed = waitForDisconnect(a, 3000);
     await t.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie: u.cookie } });
     expect(await closed).toBe('io server disconnect');
-    await new Promise((r) => setTimeout(r, 100));
+    // The other session's socket still answers, after the sign-out was carried out.
+    await marker(b);
     expect(b.connected).toBe(true);
     b.close();
   });
@@ -191,7 +191,7 @@ describe('realtime: handshake, subscribe and catch-up', () => {
     await waitFor(() => notices.length === 1, 3000, 'the unsubscribed notice');
     expect(notices).toEqual([{ stream: 'alerts', reason: 'access' }]);
     post(1);
-    await new Promise((r) => setTimeout(r, 150));
+    await marker(socket);
     expect(got.events).toEqual([]);
     socket.close();
   });

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef } from 'vue';
-import type { EventPage, LodestoneEvent, PresenceUpdate, ServerToClientEvents, StreamName, SubscribeAck } from '@lodestone/shared';
+import type { EventPage, LodestoneEvent, PresenceChange, PresenceUpdate, ServerToClientEvents, StreamName, SubscribeAck } from '@lodestone/shared';
 import { api, query } from '../api.ts';
 import { createSocket, type LodestoneSocket } from '../socket.ts';
 
@@ -113,6 +113,7 @@ export const useConnectionStore = defineStore('connection', () => {
     });
     s.on('event', receive);
     s.on('presence', (update) => presence.set(update.stream, update.users));
+    s.on('presenceChanged', applyPresenceChange);
     s.on('incidentChanged', (notice) => incidentListeners.forEach((l) => l(notice)));
     s.on('actionChanged', (notice) => actionListeners.forEach((l) => l(notice)));
     s.on('unsubscribed', ({ stream }) => {
@@ -121,6 +122,15 @@ export const useConnectionStore = defineStore('connection', () => {
       presence.delete(stream);
       sub?.followers.forEach((f) => f.refused?.({ status: 403, title: 'Not allowed' }));
     });
+  }
+
+  /** One user came into a room or left it: the list the server sent at subscribe, changed. */
+  function applyPresenceChange(change: PresenceChange): void {
+    const users = presence.get(change.stream);
+    if (!users) return;
+    const gone = new Set([...change.left, ...change.joined.map((u) => u.id)]);
+    const next = [...users.filter((u) => !gone.has(u.id)), ...change.joined];
+    presence.set(change.stream, next.sort((a, b) => a.displayName.localeCompare(b.displayName) || a.id.localeCompare(b.id)));
   }
 
   function stop(): void {
@@ -205,7 +215,7 @@ export const useConnectionStore = defineStore('connection', () => {
     sub.ready = false;
     syncing.value++;
     try {
-      const ack: SubscribeAck = await s.timeout(ACK_TIMEOUT_MS).emitWithAck('subscribe', { stream: sub.stream, after: sub.lastSeq });
+      const ack: SubscribeAck = await s.timeout(ACK_TIMEOUT_MS).emitWithAck('subscribe', { stream: sub.stream, after: sub.lastSeq, presence: 'changes' });
       if (!ack.ok && ack.error.status === 429) {
         // Still catching up while it waits: the indicator must not say live.
         syncing.value++;

@@ -5,6 +5,7 @@ import { sha256Hex } from '../events/event-log.ts';
 import { IdempotentReplay, type IdempotencyScope } from '../events/idempotency.ts';
 import { ProblemError, problems } from '../http/problem.ts';
 import type { AuthUser } from '../auth/policy.ts';
+import type { RouteAccess } from '../auth/access.ts';
 import { DISABLED } from '../features/users/sessions.service.ts';
 
 export const SESSION_COOKIE = 'lodestone_session';
@@ -25,16 +26,10 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * Who may call an /api/v1 route, decided before the body is read: 'public' for anyone,
-     * a role rule (403 otherwise), or, when absent, any signed-in user (401 otherwise).
+     * an access rule (auth/access.ts: 403 or 404 otherwise), or, when absent, any signed-in
+     * user (401 otherwise).
      */
-    access?:
-      | 'public'
-      | {
-          allow: (user: AuthUser) => boolean;
-          detail: string;
-          /** A check that needs the path (membership of its incident): throws the refusal, also before the body is read. */
-          before?: (request: FastifyRequest) => void;
-        };
+    access?: 'public' | RouteAccess;
     /** Open to an account that must choose a new password (reading its session, changing the password). */
     allowedBeforePasswordChange?: boolean;
   }
@@ -80,6 +75,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('auth', null);
   app.decorateRequest('authDisabled', false);
   app.decorateRequest('idempotency', null);
+  app.decorateRequest('grant', null);
 
   app.addHook('onRequest', async (request) => {
     // The body limit applies first: a declared length over it is refused before anything else.
@@ -105,14 +101,11 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     if (request.auth.user.mustChangePassword && !request.routeOptions.config?.allowedBeforePasswordChange) return done(problems.passwordChangeRequired());
     // A retry of a request that was answered replays that answer (or is a 422), even if the
     // caller may no longer act (removed from the incident since): the key decides, after parsing.
-    if (access && answeredBefore(request)) return done(null, payload);
-    if (access && !access.allow(request.auth.user)) return done(problems.forbidden(access.detail));
-    if (access?.before) {
-      try {
-        access.before(request);
-      } catch (error) {
-        return done(error as Error);
-      }
+    if (!access || answeredBefore(request)) return done(null, payload);
+    try {
+      access.admit(request);
+    } catch (error) {
+      return done(error as Error);
     }
     done(null, payload);
   });

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { Alert, AlertAcknowledge, AlertCreate, AlertDismiss, AlertEscalate, AlertsQuery, Id, Incident } from '@lodestone/shared';
-import { may } from '../../auth/policy.ts';
-import { mutationOf, onlyFor, requireAllowed } from '../../http/context.ts';
+import { Alert, AlertAcknowledge, AlertCreate, AlertDismiss, AlertEscalate, AlertsQuery, Id, Incident, rules } from '@lodestone/shared';
+import { forRoles } from '../../auth/access.ts';
+import { notAllowed } from '../../auth/not-allowed.ts';
+import { mutationOf } from '../../http/context.ts';
 import { STREAM_HEAD_HEADER, refusals, schemaOf } from '../../http/openapi.ts';
 import { problems } from '../../http/problem.ts';
 import { parse, parseQuery, pathId } from '../../http/validate.ts';
@@ -13,10 +14,15 @@ const AlertSchema = schemaOf(Alert);
 /** The supply-alert feed and what each role may do with an alert. */
 export async function alertsRoutes(app: FastifyInstance): Promise<void> {
   const { alerts } = app.lodestone;
+  const readers = forRoles(rules.readAlerts, notAllowed.readAlerts);
+  const posters = forRoles(rules.postAlert, notAllowed.postAlert);
+  const acknowledgers = forRoles(rules.acknowledgeAlert, notAllowed.acknowledgeAlert);
+  const escalators = forRoles(rules.escalateAlert, notAllowed.escalateAlert);
+  const dismissers = forRoles(rules.dismissAlert, notAllowed.dismissAlert);
 
   app.get(
     '/alerts',
-    { config: onlyFor(may.readAlerts, 'Your role does not read the alert feed.'),
+    { config: readers.config,
       schema: {
         tags: ['alerts'],
         summary: 'The alert feed, newest first; filters: status, mineral, severity, side (of the poster), q (title and body)',
@@ -25,7 +31,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      requireAllowed(request, may.readAlerts, 'Your role does not read the alert feed.');
+      readers.granted(request);
       const query = parseQuery(AlertsQuery, request.query);
       const { alerts: list, head } = alerts.list(query);
       reply.header(STREAM_HEAD_HEADER, head);
@@ -35,9 +41,9 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/alerts/:id',
-    { config: onlyFor(may.readAlerts, 'Your role does not read the alert feed.'), schema: { tags: ['alerts'], summary: 'One alert', params: schemaOf(IdParams), response: { 200: AlertSchema, ...refusals(404) } } },
+    { config: readers.config, schema: { tags: ['alerts'], summary: 'One alert', params: schemaOf(IdParams), response: { 200: AlertSchema, ...refusals(404) } } },
     async (request) => {
-      requireAllowed(request, may.readAlerts, 'Your role does not read the alert feed.');
+      readers.granted(request);
       const id = pathId(request.params, 'alert');
       const alert = alerts.get(id);
       if (!alert) throw problems.notFound('alert');
@@ -47,9 +53,9 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/alerts',
-    { config: onlyFor(may.postAlert, 'Staff and administrators do not post alerts.'), schema: { tags: ['alerts'], summary: 'Post a supply alert', body: schemaOf(AlertCreate), response: { 201: AlertSchema, ...refusals(400) } } },
+    { config: posters.config, schema: { tags: ['alerts'], summary: 'Post a supply alert', body: schemaOf(AlertCreate), response: { 201: AlertSchema, ...refusals(400) } } },
     async (request, reply) => {
-      const user = requireAllowed(request, may.postAlert, 'Staff and administrators do not post alerts.');
+      const { user } = posters.granted(request);
       const input = parse(AlertCreate, request.body);
       return reply.code(201).send(await alerts.post(mutationOf(request, 201), user, input));
     },
@@ -57,7 +63,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/alerts/:id/acknowledgements',
-    { config: onlyFor(may.acknowledgeAlert, 'Your role does not acknowledge alerts.'),
+    { config: acknowledgers.config,
       schema: {
         tags: ['alerts'],
         summary: "Acknowledge an alert as the caller (one per user; each side's acknowledgements are listed)",
@@ -67,7 +73,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const user = requireAllowed(request, may.acknowledgeAlert, 'Your role does not acknowledge alerts.');
+      const { user } = acknowledgers.granted(request);
       const id = pathId(request.params, 'alert');
       // No body at all is {}; a JSON body must be {} itself (null is a wrong type, refused like any other).
       parse(AlertAcknowledge, request.body === undefined ? {} : request.body);
@@ -77,7 +83,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/alerts/:id/escalation',
-    { config: onlyFor(may.escalateAlert, 'Only leads escalate alerts.'),
+    { config: escalators.config,
       schema: {
         tags: ['alerts'],
         summary: 'Escalate into a new incident (prefilled from the alert) or link to an existing one (leads)',
@@ -87,7 +93,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const user = requireAllowed(request, may.escalateAlert, 'Only leads escalate alerts.');
+      const { user } = escalators.granted(request);
       const id = pathId(request.params, 'alert');
       const input = parse(AlertEscalate, request.body);
       return alerts.escalate(mutationOf(request), user, id, input);
@@ -96,7 +102,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/alerts/:id/dismissal',
-    { config: onlyFor(may.dismissAlert, 'Only leads dismiss alerts.'),
+    { config: dismissers.config,
       schema: {
         tags: ['alerts'],
         summary: 'Dismiss an alert with a reason (leads)',
@@ -106,7 +112,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const user = requireAllowed(request, may.dismissAlert, 'Only leads dismiss alerts.');
+      const { user } = dismissers.granted(request);
       const id = pathId(request.params, 'alert');
       const { reason } = parse(AlertDismiss, request.body);
       return alerts.dismiss(mutationOf(request), user, id, reason);

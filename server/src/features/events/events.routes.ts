@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { AuditEventsQuery, EventsQuery } from '@lodestone/shared';
+import { AuditEventsQuery, EventsQuery, rules } from '@lodestone/shared';
 import { spliceEvents } from '../../events/event-log.ts';
-import { may } from '../../auth/policy.ts';
-import { onlyFor, requireAllowed, requireUser } from '../../http/context.ts';
+import { forRoles } from '../../auth/access.ts';
+import { notAllowed } from '../../auth/not-allowed.ts';
+import { requireUser } from '../../http/context.ts';
 import { refusals, schemaOf } from '../../http/openapi.ts';
 import { ProblemError } from '../../http/problem.ts';
 import { parseQuery } from '../../http/validate.ts';
@@ -32,6 +33,8 @@ const AuditAnswer = z.object({
 /** Reading the event log: catch-up pages of one stream, and the audit of every chain. */
 export async function eventsRoutes(app: FastifyInstance): Promise<void> {
   const { log, streamAccess } = app.lodestone;
+  const auditors = forRoles(rules.verifyAudit, notAllowed.verifyAudit);
+  const auditLogReaders = forRoles(rules.verifyAudit, notAllowed.readAuditLog);
 
   app.get(
     '/events',
@@ -50,7 +53,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
       const user = requireUser(request);
       const query = parseQuery(EventsQuery, request.query);
       const decision = streamAccess.check(user, query.stream);
-      if (!decision.ok) throw new ProblemError(decision.status, { title: decision.title, detail: `You may not read the stream ${query.stream}.` });
+      if (!decision.ok) throw new ProblemError(decision.status, { title: decision.title, detail: notAllowed.readStream(query.stream) });
       // Each event's JSON was written once, at append; the page is those texts joined.
       const started = performance.now();
       const body = log.pageBytes(query.stream, query.after, query.limit);
@@ -64,7 +67,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/audit/events',
     {
-      config: onlyFor(may.verifyAudit, 'Only an admin reads the audit log.'),
+      config: auditLogReaders.config,
       schema: {
         tags: ['events'],
         summary: 'Account and token changes (the admin stream), newest first: type, person (who did it or whom it was about), before (a seq), limit (admin)',
@@ -76,7 +79,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      requireAllowed(request, may.verifyAudit, 'Only an admin reads the audit log.');
+      auditLogReaders.granted(request);
       const query = parseQuery(AuditEventsQuery, request.query);
       // The head first: an event appended meanwhile is newer than the page and arrives live.
       const head = log.head('admin');
@@ -87,9 +90,9 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/audit/verify',
-    { config: onlyFor(may.verifyAudit, 'Only an admin verifies the audit chain.'), schema: { tags: ['events'], summary: 'Re-verify every hash chain (admin)', response: { 200: schemaOf(AuditAnswer), ...refusals() } } },
+    { config: auditors.config, schema: { tags: ['events'], summary: 'Re-verify every hash chain (admin)', response: { 200: schemaOf(AuditAnswer), ...refusals() } } },
     async (request) => {
-      requireAllowed(request, may.verifyAudit, 'Only an admin verifies the audit chain.');
+      auditors.granted(request);
       return log.verify();
     },
   );

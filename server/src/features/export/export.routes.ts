@@ -1,7 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { Id, may, mayEver } from '@lodestone/shared';
-import { onlyFor, requireUser } from '../../http/context.ts';
+import { Id, rules } from '@lodestone/shared';
+import { onIncident } from '../../auth/access.ts';
+import { notAllowed } from '../../auth/not-allowed.ts';
 import { refusals, schemaOf } from '../../http/openapi.ts';
 import { problems } from '../../http/problem.ts';
 import { parseQuery, pathId } from '../../http/validate.ts';
@@ -30,10 +31,13 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
   const { sqlite } = services.handle;
   const pdf = new PdfRenderer(sqlite.memory ? null : sqlite.name);
   app.addHook('onClose', () => pdf.close());
+  const exporters = onIncident(services.incidents, rules.exportRecord, notAllowed.exportRecord, (request: FastifyRequest) => ({
+    incidentId: pathId(request.params, 'incident'),
+  }));
 
   app.get(
     '/incidents/:id/export',
-    { config: onlyFor(mayEver.exportRecord, 'Leads, members of this incident and staff export its record.'),
+    { config: exporters.config,
       schema: {
         tags: ['export'],
         summary: 'The after-action record (leads, members of the incident, staff) as a download: markdown, pdf, csv (timeline) or json (with the hash chain)',
@@ -43,12 +47,8 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const user = requireUser(request);
-      const id = pathId(request.params, 'incident');
-      if (user.role === 'admin') throw problems.forbidden('Administrators see no incident content.');
-      const member = services.incidents.isMember(id, user.id);
-      if (member === undefined) throw problems.notFound('incident');
-      if (!may.exportRecord(user, member)) throw problems.forbidden('Leads, members of this incident and staff export its record.');
+      const { user, incident } = exporters.granted(request);
+      const id = incident.id;
       const query = parseQuery(ExportQuery, request.query);
       const lang = query.lang ?? user.locale;
       const generatedBy = `${user.displayName} (${user.agency})`;

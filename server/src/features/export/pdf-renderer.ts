@@ -7,7 +7,11 @@ import type { PdfJob, PdfResult, PdfSource } from './pdf.process.ts';
 /** The incident is not there (any more): the caller answers 404. */
 export class RecordNotFound extends Error {}
 
-const ENTRY = fileURLToPath(new URL('./pdf.process.mjs', import.meta.url));
+/**
+ * The PDF process's entry: built beside this file as JavaScript when the server runs compiled
+ * (`npm start`), else a bootstrap that registers tsx for the TypeScript sources.
+ */
+const ENTRY = fileURLToPath(new URL(import.meta.url.endsWith('.js') ? './pdf.process.js' : './pdf.process.mjs', import.meta.url));
 const CHRT = '/usr/bin/chrt';
 
 let idleScheduling: boolean | undefined;

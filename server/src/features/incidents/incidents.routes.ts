@@ -12,10 +12,13 @@ import {
   MessageCreate,
   MessagesQuery,
   TimelineQuery,
+  allows,
+  anyOf,
+  rules,
 } from '@lodestone/shared';
-import { may, type AuthUser } from '../../auth/policy.ts';
-import { mayEver } from '@lodestone/shared';
-import { mutationOf, onlyFor, requireAllowed, requireUser } from '../../http/context.ts';
+import { forRoles, onIncident } from '../../auth/access.ts';
+import { messageRefusal, notAllowed } from '../../auth/not-allowed.ts';
+import { mutationOf } from '../../http/context.ts';
 import { STREAM_HEAD_HEADER, refusals, schemaOf } from '../../http/openapi.ts';
 import { problems } from '../../http/problem.ts';
 import { parse, parseQuery, pathId } from '../../http/validate.ts';
@@ -27,25 +30,22 @@ function fieldsOf(body: unknown): string[] {
 }
 const MemberParams = z.strictObject({ id: Id, userId: Id });
 const eventList = { type: 'object', properties: { events: { type: 'array', items: { type: 'object' } }, head: { type: 'integer' } } } as const;
+const inPath = (request: FastifyRequest) => ({ incidentId: pathId(request.params, 'incident') });
 
 /** Incident rooms: list, open (leads), read, change with a version, members, notes and decisions, timeline. */
 export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
   const { incidents, timeline } = app.lodestone;
-
-  /** The incident a caller may read, with the facts the access table needs; 404 or 403 otherwise. */
-  function readable(request: FastifyRequest, id: string): { user: AuthUser; incident: Incident; member: boolean; coLead: boolean } {
-    const user = requireUser(request);
-    if (user.role === 'admin') throw problems.forbidden('Administrators see no incident content.');
-    const incident = incidents.get(id);
-    if (!incident) throw problems.notFound('incident');
-    const member = incidents.isMember(id, user.id) ?? false;
-    if (!may.readIncident(user, member)) throw problems.forbidden('Only members of this incident, leads and staff may read it.');
-    return { user, incident, member, coLead: incidents.isCoLead(incident, user.id) };
-  }
+  const listers = forRoles(rules.listIncidents, notAllowed.listIncidents);
+  const openers = forRoles(rules.createIncident, notAllowed.createIncident);
+  const readers = onIncident(incidents, rules.readIncident, notAllowed.readIncident, inPath);
+  const changers = onIncident(incidents, rules.decide, notAllowed.changeIncident, inPath);
+  const memberManagers = forRoles(rules.manageMembers, notAllowed.manageMembers);
+  // A note or a decision: which one is asked is known once the body is read.
+  const posters = onIncident(incidents, anyOf(rules.contribute, rules.decide), notAllowed.postNote, inPath);
 
   app.get(
     '/incidents',
-    { config: onlyFor(may.listIncidents, 'Administrators see no incident content.'),
+    { config: listers.config,
       schema: {
         tags: ['incidents'],
         summary: 'Incidents the caller may read, newest first; filters: status, q (code, title, summary)',
@@ -54,14 +54,14 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const user = requireAllowed(request, may.listIncidents, 'Administrators see no incident content.');
+      const { user } = listers.granted(request);
       return incidents.list(user, parseQuery(IncidentsQuery, request.query));
     },
   );
 
   app.post(
     '/incidents',
-    { config: onlyFor(may.createIncident, 'Only leads open incidents.'),
+    { config: openers.config,
       schema: {
         tags: ['incidents'],
         summary: 'Open an incident (leads); the creator is a member and, unless named otherwise, the co-lead of their side',
@@ -70,7 +70,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const user = requireAllowed(request, may.createIncident, 'Only leads open incidents.');
+      const { user } = openers.granted(request);
       const input = parse(IncidentCreate, request.body);
       return reply.code(201).send(await incidents.create(mutationOf(request, 201), user, input));
     },
@@ -78,7 +78,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/incidents/:id',
-    { config: onlyFor(may.listIncidents, 'Administrators see no incident content.'),
+    { config: readers.config,
       schema: {
         tags: ['incidents'],
         summary: 'One incident with its members and linked alerts',
@@ -87,19 +87,15 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const id = pathId(request.params, 'incident');
-      readable(request, id);
-      reply.header(STREAM_HEAD_HEADER, app.lodestone.log.head(`incident:${id}`));
-      return incidents.detail(id);
+      const { incident } = readers.granted(request);
+      reply.header(STREAM_HEAD_HEADER, app.lodestone.log.head(`incident:${incident.id}`));
+      return incidents.detail(incident.id);
     },
   );
 
   app.patch(
     '/incidents/:id',
-    { config: onlyFor(mayEver.changeIncident, 'Leads and the co-leads of this incident change it.', (request) => {
-        const { user, coLead } = readable(request, pathId(request.params, 'incident'));
-        if (!may.decide(user, coLead)) throw problems.forbidden('Leads and the co-leads of this incident change it.');
-      }),
+    { config: changers.config,
       schema: {
         tags: ['incidents'],
         summary: 'Change an incident based on its version (leads; co-leads: status, severity, marking, title, summary, minerals). 409 with `current` when stale',
@@ -109,21 +105,19 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const id = pathId(request.params, 'incident');
-      const { user, coLead } = readable(request, id);
-      if (!may.decide(user, coLead)) throw problems.forbidden('Leads and the co-leads of this incident change it.');
+      const { user, incident } = changers.granted(request);
       const leadOnly = LEAD_ONLY_FIELDS.filter((f) => fieldsOf(request.body).includes(f));
-      if (user.role !== 'lead' && leadOnly.length) throw problems.forbidden(`Only leads change ${leadOnly.join(', ')}.`);
+      if (leadOnly.length && !allows(rules.leadOnlyFields, user)) throw problems.forbidden(notAllowed.leadOnlyFields(leadOnly));
       const patch = parse(IncidentPatch, request.body);
-      return incidents.update(mutationOf(request), user, id, patch);
+      return incidents.update(mutationOf(request), user, incident.id, patch);
     },
   );
 
   app.put(
     '/incidents/:id/members/:userId',
-    { config: onlyFor(may.manageMembers, 'Only leads manage members.'), schema: { tags: ['incidents'], summary: 'Add a member (leads)', params: schemaOf(MemberParams), response: { 204: { type: 'null' }, ...refusals(404, 409) } } },
+    { config: memberManagers.config, schema: { tags: ['incidents'], summary: 'Add a member (leads)', params: schemaOf(MemberParams), response: { 204: { type: 'null' }, ...refusals(404, 409) } } },
     async (request, reply) => {
-      requireAllowed(request, may.manageMembers, 'Only leads manage members.');
+      memberManagers.granted(request);
       const id = pathId(request.params, 'incident');
       const userId = pathId(request.params, 'user', 'userId');
       await incidents.addMember(mutationOf(request), id, userId);
@@ -133,9 +127,9 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
 
   app.delete(
     '/incidents/:id/members/:userId',
-    { config: onlyFor(may.manageMembers, 'Only leads manage members.'), schema: { tags: ['incidents'], summary: 'Remove a member (leads); a co-lead must be replaced first', params: schemaOf(MemberParams), response: { 204: { type: 'null' }, ...refusals(404, 409) } } },
+    { config: memberManagers.config, schema: { tags: ['incidents'], summary: 'Remove a member (leads); a co-lead must be replaced first', params: schemaOf(MemberParams), response: { 204: { type: 'null' }, ...refusals(404, 409) } } },
     async (request, reply) => {
-      requireAllowed(request, may.manageMembers, 'Only leads manage members.');
+      memberManagers.granted(request);
       const id = pathId(request.params, 'incident');
       const userId = pathId(request.params, 'user', 'userId');
       await incidents.removeMember(mutationOf(request), id, userId);
@@ -145,10 +139,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/incidents/:id/messages',
-    { config: onlyFor(mayEver.writeToIncident, 'Only members of this incident and leads post to it.', (request) => {
-        const { user, member, coLead } = readable(request, pathId(request.params, 'incident'));
-        if (!may.contribute(user, member) && !may.decide(user, coLead)) throw problems.forbidden('Only members of this incident and leads post to it.');
-      }),
+    { config: posters.config,
       schema: {
         tags: ['incidents'],
         summary: 'Post a note (members and leads) or record a decision (leads and co-leads)',
@@ -158,20 +149,19 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const id = pathId(request.params, 'incident');
-      const { user, member, coLead } = readable(request, id);
+      const { user, incident, member, coLead } = posters.granted(request);
       // Who may act is decided before the body is validated, so read the kind they ask for first.
       const wantsDecision = (request.body as { kind?: unknown } | undefined)?.kind === 'decision';
-      if (wantsDecision && !may.decide(user, coLead)) throw problems.forbidden('Decisions are recorded by leads and by the co-leads of this incident.');
-      if (!wantsDecision && !may.contribute(user, member)) throw problems.forbidden('Only members of this incident and leads post to it.');
+      const refusal = messageRefusal(wantsDecision ? 'decision' : 'note', user, { member, coLead });
+      if (refusal) throw problems.forbidden(refusal);
       const input = parse(MessageCreate, request.body);
-      return reply.code(201).send(await timeline.post(mutationOf(request, 201), user, id, input));
+      return reply.code(201).send(await timeline.post(mutationOf(request, 201), user, incident.id, input));
     },
   );
 
   app.get(
     '/incidents/:id/messages',
-    { config: onlyFor(may.listIncidents, 'Administrators see no incident content.'),
+    { config: readers.config,
       schema: {
         tags: ['incidents'],
         summary: 'Notes and decisions, newest first; kind=decision for the decisions only',
@@ -181,15 +171,14 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const id = pathId(request.params, 'incident');
-      readable(request, id);
-      return timeline.messages(id, parseQuery(MessagesQuery, request.query));
+      const { incident } = readers.granted(request);
+      return timeline.messages(incident.id, parseQuery(MessagesQuery, request.query));
     },
   );
 
   app.get(
     '/incidents/:id/timeline',
-    { config: onlyFor(may.listIncidents, 'Administrators see no incident content.'),
+    { config: readers.config,
       schema: {
         tags: ['incidents'],
         summary: "A page of the incident's timeline, newest first: its stream's events with seq < before",
@@ -199,10 +188,9 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const id = pathId(request.params, 'incident');
-      readable(request, id);
+      const { incident } = readers.granted(request);
       const query = parseQuery(TimelineQuery, request.query);
-      return timeline.page(id, query.before, query.limit);
+      return timeline.page(incident.id, query.before, query.limit);
     },
   );
 }

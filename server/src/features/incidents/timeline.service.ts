@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
-import { incidentStream, may, type LodestoneEvent, type Message, type MessageCreate } from '@lodestone/shared';
+import { incidentStream, type LodestoneEvent, type Message, type MessageCreate } from '@lodestone/shared';
 import { messages } from '../../db/schema.ts';
 import { append } from '../../events/event-log.ts';
 import type { Mutation } from '../../events/mutation.ts';
@@ -7,6 +7,7 @@ import { problems } from '../../http/problem.ts';
 import { newId } from '../../ids.ts';
 import type { ServiceContext } from '../../services.ts';
 import type { AuthUser } from '../../auth/policy.ts';
+import { messageRefusal } from '../../auth/not-allowed.ts';
 import type { IncidentsService } from './incidents.service.ts';
 
 type MessageRow = typeof messages.$inferSelect;
@@ -44,10 +45,9 @@ export class TimelineService {
       if (!incident) throw problems.notFound('incident');
       const kind = input.kind ?? 'note';
       const member = this.incidents.isMember(incidentId, author.id) ?? false;
-      if (kind === 'decision' && !may.decide(author, this.incidents.isCoLead(incident, author.id))) {
-        throw problems.forbidden('Decisions are recorded by leads and by the co-leads of this incident.');
-      }
-      if (kind === 'note' && !may.contribute(author, member)) throw problems.forbidden('Only members of this incident and leads post to it.');
+      // Checked again here, in the transaction: membership may have changed since the route's check.
+      const refusal = messageRefusal(kind, author, { member, coLead: this.incidents.isCoLead(incident, author.id) });
+      if (refusal) throw problems.forbidden(refusal);
       if (incident.status === 'closed') throw problems.conflict(`${incident.code} is closed; reopen it to post.`, incident);
       const id = newId();
       const stream = incidentStream(incidentId);

@@ -1,19 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ApiToken, Id, ListQuery, Person, User, UserCreate, UserUpdate } from '@lodestone/shared';
-import { may } from '../../auth/policy.ts';
-import { mutationOf, onlyFor, requireAllowed, requireUser } from '../../http/context.ts';
+import { ApiToken, Id, ListQuery, Person, User, UserCreate, UserUpdate, rules } from '@lodestone/shared';
+import { forRoles } from '../../auth/access.ts';
+import { notAllowed } from '../../auth/not-allowed.ts';
+import { mutationOf, requireUser } from '../../http/context.ts';
 import { refusals, schemaOf } from '../../http/openapi.ts';
 import { problems } from '../../http/problem.ts';
 import { parse, parseQuery, pathId } from '../../http/validate.ts';
 import { STREAM_HEAD_HEADER } from '../../http/openapi.ts';
 
 const IdParams = z.strictObject({ id: Id });
-const adminOnly = 'Only an admin manages accounts.';
 
 /** Account administration (admin) and the people directory (everyone signed in). */
 export async function usersRoutes(app: FastifyInstance): Promise<void> {
   const { users, tokens } = app.lodestone;
+  const admins = forRoles(rules.manageUsers, notAllowed.manageUsers);
 
   app.get(
     '/people',
@@ -26,9 +27,9 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/users',
-    { config: onlyFor(may.manageUsers, adminOnly), schema: { tags: ['users'], summary: 'All accounts (admin)', response: { 200: schemaOf(z.array(User)), ...refusals() } } },
+    { config: admins.config, schema: { tags: ['users'], summary: 'All accounts (admin)', response: { 200: schemaOf(z.array(User)), ...refusals() } } },
     async (request, reply) => {
-      requireAllowed(request, may.manageUsers, adminOnly);
+      admins.granted(request);
       // The seq this list reflects: follow the admin stream from here and miss nothing.
       reply.header(STREAM_HEAD_HEADER, app.lodestone.log.head('admin'));
       return users.list(parseQuery(ListQuery, request.query));
@@ -37,9 +38,9 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/users',
-    { config: onlyFor(may.manageUsers, adminOnly), schema: { tags: ['users'], summary: 'Create an account (admin)', body: schemaOf(UserCreate), response: { 201: schemaOf(User), ...refusals(400, 409) } } },
+    { config: admins.config, schema: { tags: ['users'], summary: 'Create an account (admin)', body: schemaOf(UserCreate), response: { 201: schemaOf(User), ...refusals(400, 409) } } },
     async (request, reply) => {
-      requireAllowed(request, may.manageUsers, adminOnly);
+      admins.granted(request);
       const input = parse(UserCreate, request.body);
       const user = await users.create(mutationOf(request, 201), input);
       return reply.code(201).send(user);
@@ -48,9 +49,9 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/users/:id',
-    { config: onlyFor(may.manageUsers, adminOnly), schema: { tags: ['users'], summary: 'One account (admin)', params: schemaOf(IdParams), response: { 200: schemaOf(User), ...refusals(404) } } },
+    { config: admins.config, schema: { tags: ['users'], summary: 'One account (admin)', params: schemaOf(IdParams), response: { 200: schemaOf(User), ...refusals(404) } } },
     async (request) => {
-      requireAllowed(request, may.manageUsers, adminOnly);
+      admins.granted(request);
       const id = pathId(request.params, 'user');
       const user = users.get(id);
       if (!user) throw problems.notFound('user');
@@ -61,7 +62,7 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
   app.patch(
     '/users/:id',
     {
-      config: onlyFor(may.manageUsers, adminOnly),
+      config: admins.config,
       schema: {
         tags: ['users'],
         summary: 'Change an account: name, role, agency, side, language, time zone, password, disabled (admin)',
@@ -71,7 +72,7 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      requireAllowed(request, may.manageUsers, adminOnly);
+      admins.granted(request);
       const id = pathId(request.params, 'user');
       const patch = parse(UserUpdate, request.body);
       return users.update(mutationOf(request), id, patch);
@@ -80,9 +81,9 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
 
   app.get(
     '/users/:id/tokens',
-    { config: onlyFor(may.manageUsers, adminOnly), schema: { tags: ['tokens'], summary: "An account's API tokens (admin)", params: schemaOf(IdParams), response: { 200: schemaOf(z.array(ApiToken)), ...refusals(404) } } },
+    { config: admins.config, schema: { tags: ['tokens'], summary: "An account's API tokens (admin)", params: schemaOf(IdParams), response: { 200: schemaOf(z.array(ApiToken)), ...refusals(404) } } },
     async (request) => {
-      requireAllowed(request, may.manageUsers, adminOnly);
+      admins.granted(request);
       const id = pathId(request.params, 'user');
       if (!users.get(id)) throw problems.notFound('user');
       return tokens.list(id, parseQuery(ListQuery, request.query));

@@ -1,0 +1,48 @@
+import type { AllowedOrigins } from '../http/origins.ts';
+import type { SessionsService } from '../features/users/sessions.service.ts';
+import type { TokensService } from '../features/users/tokens.service.ts';
+import { SESSION_COOKIE } from '../plugins/auth.ts';
+import { problems } from '../http/problem.ts';
+import type { CutOffLedger } from './cut-offs.ts';
+import { credentialOf, type RealtimeServer, type SocketData } from './types.ts';
+
+export interface HandshakeDeps {
+  origins: AllowedOrigins;
+  sessions: Pick<SessionsService, 'resolve'>;
+  tokens: Pick<TokensService, 'resolve'>;
+  cutOffs: CutOffLedger;
+  parseCookie(header: string): Record<string, string | undefined>;
+}
+
+/**
+ * Who a socket is, decided once at the handshake: a token in `auth`, else the session cookie.
+ * Refused with `connect_error`: a foreign Origin ('forbidden origin'), no valid credential
+ * ('unauthorized'), a credential cut off too often a moment ago ('too many requests', with
+ * `data.retryAfter`), an account that must first choose a new password ('password change
+ * required', with the problem's status, type and title in `data`), as every route but that one.
+ */
+export function authenticateHandshakes(io: RealtimeServer, deps: HandshakeDeps): void {
+  io.use((socket, next) => {
+    const origin = socket.handshake.headers.origin;
+    if (origin !== undefined && !deps.origins.allows(origin)) return next(new Error('forbidden origin'));
+    const data = identify(socket.handshake.auth as { token?: unknown } | undefined, socket.handshake.headers.cookie);
+    if (!data) return next(new Error('unauthorized'));
+    socket.data = data;
+    if (data.user.mustChangePassword) {
+      const problem = problems.passwordChangeRequired();
+      return next(Object.assign(new Error('password change required'), { data: { status: problem.status, type: problem.type, title: problem.title } }));
+    }
+    const retryAfter = deps.cutOffs.wait(credentialOf(data));
+    next(retryAfter === 0 ? undefined : Object.assign(new Error('too many requests'), { data: { retryAfter } }));
+  });
+
+  function identify(auth: { token?: unknown } | undefined, cookieHeader: string | undefined): SocketData | null {
+    if (typeof auth?.token === 'string') {
+      const found = deps.tokens.resolve(auth.token);
+      return found ? { user: found.user, tokenId: found.tokenId } : null;
+    }
+    const secret = deps.parseCookie(cookieHeader ?? '')[SESSION_COOKIE];
+    const found = secret ? deps.sessions.resolve(secret) : null;
+    return found ? { user: found.user, sessionId: found.sessionId } : null;
+  }
+}

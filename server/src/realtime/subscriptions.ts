@@ -1,0 +1,66 @@
+import { SUBSCRIBE_ACK_LIMIT, SubscribeRequest, UnsubscribeRequest, type SubscribeAck } from '@lodestone/shared';
+import type { StreamAccess } from '../auth/stream-access.ts';
+import type { EventLog } from '../events/event-log.ts';
+import type { FrameAcks } from './ack-frame.ts';
+import type { Budget } from './budgets.ts';
+import type { Presence } from './presence.ts';
+import { RawJson } from './raw-json-parser.ts';
+import type { LodestoneSocket } from './types.ts';
+
+export interface SubscriptionDeps {
+  log: EventLog;
+  streamAccess: StreamAccess;
+  presence: Presence;
+  frameAcks: FrameAcks;
+}
+
+/**
+ * The subscribe / catch-up protocol of one socket: `subscribe` checks read access, joins the
+ * stream's room and acks the events after `after` (500 at most, `more` when others remain);
+ * `unsubscribe` leaves it.
+ */
+export function serveSubscriptions(socket: LodestoneSocket, budget: Budget, deps: SubscriptionDeps): void {
+  const { log, streamAccess, presence, frameAcks } = deps;
+  frameAcks.track(socket);
+
+  socket.on('subscribe', (raw, ack) => {
+    if (typeof ack !== 'function') return;
+    const retryAfter = budget.subscribe();
+    if (retryAfter > 0) return ack({ ok: false, error: { status: 429, title: 'Too many subscriptions: try again shortly', retryAfter } });
+    const answer = subscribe(raw, frameAcks.idOf(socket, ack));
+    // The events of an ack are spliced from their stored JSON (the wire format is unchanged);
+    // with a frame id, the ack with events has gone already, as one pre-encoded frame.
+    if (answer !== SENT) ack(answer as unknown as SubscribeAck);
+  });
+
+  socket.on('unsubscribe', (raw) => {
+    const parsed = UnsubscribeRequest.safeParse(raw);
+    if (!parsed.success) return;
+    void socket.leave(parsed.data.stream);
+    presence.left(parsed.data.stream, socket);
+  });
+
+  /** Synchronous throughout: no event can be published between the read and the join. */
+  function subscribe(raw: unknown, frameId: number | undefined): SubscribeAck | RawJson | typeof SENT {
+    const parsed = SubscribeRequest.safeParse(raw);
+    if (!parsed.success) return { ok: false, error: { status: 400, title: 'Invalid subscription: give {stream, after?}' } };
+    const { stream, after } = parsed.data;
+    const decision = streamAccess.check(socket.data.user, stream);
+    if (!decision.ok) return { ok: false, error: { status: decision.status, title: decision.title } };
+    const head = log.head(stream);
+    const missed = after !== undefined && after < head;
+    void socket.join(stream);
+    presence.joined(stream, socket, parsed.data.presence ?? 'list');
+    if (missed && frameId !== undefined) {
+      const rows = log.readBytes(stream, after, SUBSCRIBE_ACK_LIMIT + 1);
+      frameAcks.send(socket, frameId, rows.slice(0, SUBSCRIBE_ACK_LIMIT), head, rows.length > SUBSCRIBE_ACK_LIMIT);
+      return SENT;
+    }
+    const events = missed ? log.readJson(stream, after, SUBSCRIBE_ACK_LIMIT + 1) : [];
+    const more = events.length > SUBSCRIBE_ACK_LIMIT;
+    return new RawJson(`{"ok":true,"events":[${events.slice(0, SUBSCRIBE_ACK_LIMIT).join(',')}],"head":${head},"more":${more}}`);
+  }
+}
+
+/** What `subscribe` answers when it has sent the ack itself. */
+const SENT = Symbol('sent');
