@@ -107,7 +107,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const services = createServices(handle, serviceOptions);
   const origins = new AllowedOrigins(options.publicOrigin, () => app.server.address());
   app.decorate('lodestone', { ...services, origins, options: serviceOptions });
-  app.addHook('onClose', async () => handle.close());
+  app.addHook('onClose', async () => {
+    services.sessions.flushTouches();
+    services.tokens.flushTouches();
+    handle.close();
+  });
 
   const bootstrap = await services.users.bootstrapAdmin(options.adminPassword);
   if (bootstrap && options.adminPassword !== undefined && options.adminPassword.length < 12) {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { eq, lt, or, sql } from 'drizzle-orm';
 import { sessions, users } from '../../db/schema.ts';
+import { TouchBatch } from '../../db/touches.ts';
 import type { ServiceContext } from '../../services.ts';
 import type { AuthUser } from '../../auth/policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -24,7 +25,7 @@ export function secretHash(secret: string): string {
 /** Server-side sessions: sign-in, lookup with idle and absolute expiry, sign-out. */
 export class SessionsService {
   private readonly lookup;
-  private readonly touch;
+  private readonly touches: TouchBatch;
   private readonly remove;
   private dummyHash: Promise<string> | undefined;
 
@@ -39,11 +40,12 @@ export class SessionsService {
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(eq(sessions.id, sql.placeholder('id')))
       .prepare();
-    this.touch = db
+    const touch = db
       .update(sessions)
       .set({ lastSeenAt: sql`${sql.placeholder('now')}` })
       .where(eq(sessions.id, sql.placeholder('id')))
       .prepare();
+    this.touches = new TouchBatch(ctx.handle, (id, now) => touch.run({ id, now }));
     this.remove = db.delete(sessions).where(eq(sessions.id, sql.placeholder('id'))).prepare();
   }
 
@@ -106,13 +108,18 @@ export class SessionsService {
     if (!found) return null;
     const now = this.ctx.now().getTime();
     const { session, user } = found;
-    const idleFor = now - Date.parse(session.lastSeenAt);
+    const idleFor = now - Date.parse(this.touches.pendingFor(sessionId) ?? session.lastSeenAt);
     if (user.disabled || now >= Date.parse(session.expiresAt) || idleFor >= this.ctx.options.sessionIdleMs) {
       this.remove.run({ id: sessionId });
       return user.disabled ? DISABLED : null;
     }
-    if (touch && idleFor > TOUCH_AFTER_MS) this.touch.run({ id: sessionId, now: new Date(now).toISOString() });
+    if (touch && idleFor > TOUCH_AFTER_MS) this.touches.touch(sessionId, new Date(now).toISOString());
     return { user: toAuthUser(user), sessionId };
+  }
+
+  /** Writes the pending "last seen" times (before the database closes). */
+  flushTouches(): void {
+    this.touches.flush();
   }
 
   /** Ends one session (sign-out) and closes its sockets. */

@@ -6,6 +6,7 @@ import { append } from '../../events/event-log.ts';
 import type { Mutation } from '../../events/mutation.ts';
 import { problems } from '../../http/problem.ts';
 import { newId } from '../../ids.ts';
+import { TouchBatch } from '../../db/touches.ts';
 import type { ServiceContext } from '../../services.ts';
 import { may, type AuthUser } from '../../auth/policy.ts';
 import { secretHash } from './sessions.service.ts';
@@ -29,7 +30,7 @@ const TOUCH_AFTER_MS = 60_000;
 /** Personal API tokens: shown once, stored hashed, revocable by their owner or an admin. */
 export class TokensService {
   private readonly byHash;
-  private readonly touch;
+  private readonly touches: TouchBatch;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -42,11 +43,12 @@ export class TokensService {
       .innerJoin(users, eq(users.id, apiTokens.userId))
       .where(eq(apiTokens.tokenHash, sql.placeholder('hash')))
       .prepare();
-    this.touch = db
+    const touch = db
       .update(apiTokens)
       .set({ lastUsedAt: sql`${sql.placeholder('now')}` })
       .where(eq(apiTokens.id, sql.placeholder('id')))
       .prepare();
+    this.touches = new TouchBatch(ctx.handle, (id, now) => touch.run({ id, now }));
   }
 
   create(mutation: Mutation, owner: AuthUser, name: string): Promise<CreatedApiToken> {
@@ -65,6 +67,11 @@ export class TokensService {
       append(tx, 'admin', 'token.created', mutation.actor, toToken(row));
       return { id: row.id, name: row.name, token: secret, userId: row.userId, createdAt: row.createdAt };
     });
+  }
+
+  /** Writes the pending "last used" times (before the database closes). */
+  flushTouches(): void {
+    this.touches.flush();
   }
 
   /** A user's tokens, newest first, revoked ones included. */
@@ -101,7 +108,7 @@ export class TokensService {
     if (!found || found.token.revokedAt !== null || found.user.disabled) return null;
     const now = this.ctx.now().getTime();
     if (found.token.lastUsedAt === null || now - Date.parse(found.token.lastUsedAt) > TOUCH_AFTER_MS) {
-      this.touch.run({ id: found.token.id, now: new Date(now).toISOString() });
+      this.touches.touch(found.token.id, new Date(now).toISOString());
     }
     return { user: toAuthUser(found.user), tokenId: found.token.id };
   }
