@@ -95,6 +95,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
 
   app.addHook('preClose', async () => {
     clearInterval(sweep);
+    presence.close();
     unpublish();
     stopRevocations();
     io.disconnectSockets(true);

@@ -67,16 +67,31 @@ export class MemoryPresence implements PresenceRegistry {
   }
 }
 
+/** How long a room's presence changes are gathered before they go out: a burst of joins (a restart's reconnects) is one message per socket, not one per join. */
+export const PRESENCE_BATCH_MS = 50;
+
+interface Pending {
+  /** Sockets that (re)subscribed in this batch: each gets the whole list. */
+  joiners: Set<string>;
+  timer: ReturnType<typeof setTimeout>;
+}
+
 /**
- * Presence of incident rooms, sent in proportion to the change. A socket that joins gets the
- * whole list (`presence`). When the set of users changes, sockets that read changes get one
- * small `presenceChanged` ({stream, joined, left}); sockets that did not ask for changes get
+ * Presence of incident rooms, sent in proportion to the change. Changes of a room are gathered
+ * for PRESENCE_BATCH_MS, then: each socket that joined meanwhile gets the whole list
+ * (`presence`); sockets that read changes get one small `presenceChanged` ({stream, joined,
+ * left}, the net change since the room was last told); sockets that did not ask for changes get
  * the whole list again, as the contract has always said (`presence` whenever the set changes).
  */
 export class Presence {
+  private readonly pending = new Map<StreamName, Pending>();
+  /** Who each room was last told is present. */
+  private readonly told = new Map<StreamName, Map<string, PresentUser>>();
+
   constructor(
     private readonly io: RealtimeServer,
     private readonly registry: PresenceRegistry,
+    private readonly batchMs = PRESENCE_BATCH_MS,
   ) {}
 
   /** A socket subscribed to `stream` (again, perhaps). */
@@ -86,22 +101,50 @@ export class Presence {
     const listRoom = rooms.presenceList(stream);
     if (reading === 'list') void socket.join(listRoom);
     else void socket.leave(listRoom);
-    const isNew = this.registry.join(stream, { id, displayName, agency, side }, socket.id, reading);
-    if (isNew) this.changed(stream, { joined: [{ id, displayName, agency, side }], left: [] }, socket.id);
-    // The list for the socket that joined, unless the change just sent it to the list readers.
-    if (!(isNew && reading === 'list')) socket.emit('presence', { stream, users: this.registry.users(stream) });
+    this.registry.join(stream, { id, displayName, agency, side }, socket.id, reading);
+    this.batch(stream).joiners.add(socket.id);
   }
 
   /** A socket left `stream` (unsubscribed, lost access, or disconnected). */
   left(stream: StreamName, socket: LodestoneSocket): void {
     if (!stream.startsWith('incident:')) return;
     void socket.leave(rooms.presenceList(stream));
-    if (this.registry.leave(stream, socket.data.user.id, socket.id)) this.changed(stream, { joined: [], left: [socket.data.user.id] }, socket.id);
+    this.pending.get(stream)?.joiners.delete(socket.id);
+    if (this.registry.leave(stream, socket.data.user.id, socket.id)) this.batch(stream);
   }
 
-  private changed(stream: StreamName, change: { joined: PresentUser[]; left: string[] }, except: string): void {
-    const listRoom = rooms.presenceList(stream);
-    this.io.to(stream).except([listRoom, except]).emit('presenceChanged', { stream, ...change });
-    if (this.registry.hasListReaders(stream)) this.io.to(listRoom).emit('presence', { stream, users: this.registry.users(stream) });
+  /** Stops the batches waiting to go out (the server is closing). */
+  close(): void {
+    for (const { timer } of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+  }
+
+  private batch(stream: StreamName): Pending {
+    let pending = this.pending.get(stream);
+    if (!pending) {
+      const timer = setTimeout(() => this.flush(stream), this.batchMs);
+      pending = { joiners: new Set(), timer };
+      this.pending.set(stream, pending);
+    }
+    return pending;
+  }
+
+  private flush(stream: StreamName): void {
+    const joiners = [...(this.pending.get(stream)?.joiners ?? [])];
+    this.pending.delete(stream);
+    const present = this.registry.users(stream);
+    const before = this.told.get(stream) ?? new Map<string, PresentUser>();
+    const now = new Map(present.map((u) => [u.id, u]));
+    const joined = present.filter((u) => !before.has(u.id));
+    const left = [...before.keys()].filter((id) => !now.has(id));
+    if (now.size > 0) this.told.set(stream, now);
+    else this.told.delete(stream);
+    const update = { stream, users: present };
+    if (joined.length > 0 || left.length > 0) {
+      const listRoom = rooms.presenceList(stream);
+      this.io.to(stream).except([listRoom, ...joiners]).emit('presenceChanged', { stream, joined, left });
+      if (this.registry.hasListReaders(stream)) this.io.to(listRoom).except(joiners).emit('presence', update);
+    }
+    if (joiners.length > 0) this.io.to(joiners).emit('presence', update);
   }
 }
