@@ -5,7 +5,7 @@ import vueParser from 'vue-eslint-parser';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'client/dist/**', 'migrations/**', 'data/**', 'coverage/**', '.tmp/**', '**/*.d.ts'] },
+  { ignores: ['**/node_modules/**', 'client/dist/**', 'migrations/**', 'data/**', 'coverage/**', '.tmp/**', '**/*.d.ts', 'bench/**/*.js', 'server/dist/**', 'shared/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],

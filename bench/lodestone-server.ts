@@ -1,12 +1,20 @@
-// Lodestone as benchmarks run it: the real app (buildApp), on a fresh database, with accounts for
-// the load generators and no rate limit (HTTP or socket) in the way (an import script or a benchmark must not be
-// throttled). Prints {"port": N, "incidentId": …, "readers": [token…]} when listening: one API
-// token for each of `--readers` distinct staff accounts (1,000 unless told), for subscribers.
-//   tsx bench/lodestone-server.ts <db file> [--entries N] [--actions N] [--readers N]
+// Lodestone as benchmarks run it: the real app (buildApp), compiled as `npm start` runs it, on a
+// fresh database, with accounts for the load generators and no rate limit (HTTP or socket) in the
+// way (an import script or a benchmark must not be throttled). Prints {"port": N, "incidentId": …,
+// "readers": [token…]} when listening: one API token for each of `--readers` distinct staff
+// accounts (1,000 unless told), for subscribers. The database is seeded by a process of its own
+// first (`--seed-only`), so that the server starts on it as a real server starts on its database,
+// without the memory that creating a thousand accounts leaves behind.
+//   node bench/lodestone-server.js <db file> [--entries N] [--actions N] [--readers N] [--client]
+import { execFileSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { buildApp } from '../server/src/app.ts';
+import { fileURLToPath } from 'node:url';
+import type * as AppModule from '../server/src/app.ts';
+import { serverModule } from './lib/compiled.ts';
 import { seedLargeIncident, seedPeople, seedReaders } from './lib/seed.ts';
+
+const { buildApp } = await serverModule<typeof AppModule>('app.js');
 
 const path = process.argv[2] ?? '';
 const entriesArg = process.argv.indexOf('--entries');
@@ -15,27 +23,52 @@ const actionsArg = process.argv.indexOf('--actions');
 const actions = actionsArg > 0 ? Number(process.argv[actionsArg + 1]) : 0;
 const readersArg = process.argv.indexOf('--readers');
 const readerCount = readersArg > 0 ? Number(process.argv[readersArg + 1]) : 1000;
-const app = await buildApp({
-  databaseUrl: `file:${path}`,
-  adminPassword: 'bench-admin-password',
-  passwordLog2N: 10,
-  clientDir: process.argv.includes('--client') ? undefined : null,
-  rateLimitPerMinute: 100_000_000,
-  // The catch-up benchmark re-subscribes in a loop, as no app does: no socket budget in the way either.
-  socketLimits: { subscribeBurst: 1_000_000_000, subscribesPerSecond: 1_000_000_000, packetsPerSecond: 1_000_000_000 },
-  logger: false,
-});
-const services = app.lodestone;
-let incidentId: string;
-if (entries > 0) incidentId = await seedLargeIncident(services, entries, actions);
-else {
-  const [lead, ...members] = await seedPeople(services, 4);
-  if (!lead) throw new Error('no lead');
-  const incident = await services.incidents.create({ actor: { id: lead.id, displayName: lead.displayName, agency: lead.agency, side: lead.side } }, lead, { title: 'Benchmark room', severity: 'high', minerals: ['gallium'] });
-  for (const m of members) await services.incidents.addMember({ actor: { id: lead.id, displayName: lead.displayName, agency: lead.agency, side: lead.side } }, incident.id, m.id);
-  incidentId = incident.id;
+const seedOnly = process.argv.includes('--seed-only');
+
+interface Seeded {
+  incidentId: string;
+  readers: string[];
 }
-const readers = await seedReaders(services, readerCount);
+
+/** The app on the benchmark's database (created and migrated by whichever process opens it first). */
+function open() {
+  return buildApp({
+    databaseUrl: `file:${path}`,
+    adminPassword: 'bench-admin-password',
+    passwordLog2N: 10,
+    clientDir: process.argv.includes('--client') && !seedOnly ? undefined : null,
+    rateLimitPerMinute: 100_000_000,
+    // The catch-up benchmark re-subscribes in a loop, as no app does: no socket budget in the way either.
+    socketLimits: { subscribeBurst: 1_000_000_000, subscribesPerSecond: 1_000_000_000, packetsPerSecond: 1_000_000_000 },
+    logger: false,
+  });
+}
+
+/** The accounts, the incident and the readers' tokens, written through the services as the app would. */
+async function seed(services: Awaited<ReturnType<typeof open>>['lodestone']): Promise<Seeded> {
+  let incidentId: string;
+  if (entries > 0) incidentId = await seedLargeIncident(services, entries, actions);
+  else {
+    const [lead, ...members] = await seedPeople(services, 4);
+    if (!lead) throw new Error('no lead');
+    const incident = await services.incidents.create({ actor: { id: lead.id, displayName: lead.displayName, agency: lead.agency, side: lead.side } }, lead, { title: 'Benchmark room', severity: 'high', minerals: ['gallium'] });
+    for (const m of members) await services.incidents.addMember({ actor: { id: lead.id, displayName: lead.displayName, agency: lead.agency, side: lead.side } }, incident.id, m.id);
+    incidentId = incident.id;
+  }
+  return { incidentId, readers: await seedReaders(services, readerCount) };
+}
+
+if (seedOnly) {
+  const seeding = await open();
+  process.stdout.write(`${JSON.stringify(await seed(seeding.lodestone))}\n`);
+  await seeding.close();
+  process.exit(0);
+}
+
+// The server starts on the database the seeding process (this script, --seed-only) has just made.
+const seedOutput = execFileSync(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2), '--seed-only'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+const { incidentId, readers } = JSON.parse(seedOutput.trim().split('\n').at(-1) ?? '{}') as Seeded;
+const app = await open();
 await app.listen({ port: 0, host: '127.0.0.1' });
 // BENCH_PROFILE=file.cpuprofile records a CPU profile of the serving (not the start) until SIGTERM.
 const profile = process.env.BENCH_PROFILE ? await startProfile() : null;

@@ -1,7 +1,11 @@
 import type { Services } from '../../server/src/services.ts';
-import { actorOf, toAuthUser } from '../../server/src/features/users/users.service.ts';
+import type * as UsersModule from '../../server/src/features/users/users.service.ts';
 import type { AuthUser } from '../../server/src/auth/policy.ts';
-import { provisions } from '@lodestone/shared';
+import type * as SharedModule from '@lodestone/shared';
+import { serverModule, sharedModule } from './compiled.ts';
+
+const { actorOf, toAuthUser } = await serverModule<typeof UsersModule>('features/users/users.service.js');
+const { provisions } = await sharedModule<typeof SharedModule>('index.js');
 
 /** Accounts for a benchmark: a lead and members on both sides. */
 export async function seedPeople(services: Services, count = 4): Promise<AuthUser[]> {
@@ -86,7 +90,8 @@ export async function seedLargeIncident(services: Services, entries: number, act
         ownerId: (writers[i % writers.length] ?? lead).id,
         provision: provisions[i % provisions.length]?.id,
         priority: (['p1', 'p2', 'p3', 'p4'] as const)[i % 4],
-        dueAt: new Date(Date.UTC(2026, 0, 1 + (i % 300))).toISOString(),
+        // Due in the days ahead (a due date in the past is refused).
+        dueAt: new Date(Date.now() + (1 + (i % 300)) * 86_400_000).toISOString(),
       }),
     ),
   );

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { transpileForNode } from './transpile.ts';
 
 export const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
@@ -23,8 +24,9 @@ export interface RunningServer {
 /** Starts a server in its own process on 127.0.0.1 with a fresh database; resolves when it listens. */
 export async function startServer(kind: 'lodestone' | 'baseline', extra: string[] = []): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), `lodestone-bench-${kind}-`));
-  const script = fileURLToPath(new URL(kind === 'lodestone' ? '../lodestone-server.ts' : '../baseline/server.ts', import.meta.url));
-  const child: ChildProcess = spawn(TSX, [script, join(dir, 'bench.db'), ...extra], { stdio: ['pipe', 'pipe', 'inherit'] });
+  // Both servers run as plain Node (Lodestone's own code as `npm start` runs it: compiled).
+  const script = transpileForNode(fileURLToPath(new URL(kind === 'lodestone' ? '../lodestone-server.ts' : '../baseline/server.ts', import.meta.url)));
+  const child: ChildProcess = spawn(process.execPath, [script, join(dir, 'bench.db'), ...extra], { stdio: ['pipe', 'pipe', 'inherit'] });
   const waiting: ((ms: number) => void)[] = [];
   const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let out = '';
@@ -39,7 +41,6 @@ export async function startServer(kind: 'lodestone' | 'baseline', extra: string[
     });
     child.on('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
   });
-  // The server's own process (tsx runs the script in a child of its own).
   const pid = Number(info.pid ?? child.pid ?? 0);
   return {
     kind,
