@@ -54,6 +54,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
   const gate = new EngineGate({
     origins,
     anonymousPerAddress: options.anonymousPerAddress ?? 16,
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
     signedIn: (cookieHeader) => {
       const secret = cookieHeader ? app.parseCookie(cookieHeader)[SESSION_COOKIE] : undefined;
       return secret !== undefined && sessions.resolve(secret) !== null;
@@ -68,7 +69,9 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
     allowRequest: gate.allowRequest,
     connectTimeout: CONNECT_TIMEOUT_MS,
   });
-  io.engine.on('connection', (conn: Parameters<EngineGate['connected']>[0]) => gate.connected(conn));
+  // Before Socket.IO's own listener: the gate's timer must be set first, so that it fires before
+  // Socket.IO's connectTimeout starts the graceful close that would wait for a poll.
+  io.engine.prependListener('connection', (conn: Parameters<EngineGate['connected']>[0]) => gate.connected(conn));
   io.engine.on('connection_error', (error: { req?: Parameters<EngineGate['failed']>[0] }) => gate.failed(error.req));
   app.decorate('io', io);
 

@@ -9,20 +9,23 @@ import type { AllowedOrigins } from '../http/origins.ts';
  * Anonymous is a handshake without a live session cookie. A missing, expired or signed-out cookie
  * is not refused here: the namespace middleware answers it with `connect_error` 'unauthorized' (the
  * contract), and a token in `auth` with a stale cookie still connects there. An anonymous session
- * stops counting once its namespace connect is accepted, or when it closes (Socket.IO closes one
- * that has joined no namespace after `connectTimeout`).
+ * stops counting once its namespace connect is accepted, or when it closes: it is closed when it
+ * is still unauthenticated `connectTimeoutMs` after its handshake.
  */
 export interface EngineGateDeps {
   origins: AllowedOrigins;
   /** True when the Cookie header holds a live session. */
   signedIn(cookieHeader: string | undefined): boolean;
   anonymousPerAddress: number;
+  /** An anonymous session still not authenticated this long after its handshake is closed. */
+  connectTimeoutMs: number;
   now?: () => number;
 }
 
 interface Conn {
   request: IncomingMessage;
   once(event: 'close', listener: () => void): unknown;
+  close(discard?: boolean): unknown;
 }
 
 /** How long a handshake allowed but never turned into a session is still counted. */
@@ -72,7 +75,16 @@ export class EngineGate {
       this.add(entry.address, -1);
     };
     this.counted.set(conn, release);
-    conn.once('close', release);
+    // Socket.IO's own connectTimeout closes a long-polling session gracefully: it waits up to 30 s
+    // for a poll that an attacker never sends. Unauthenticated, it is discarded at once.
+    const timer = setTimeout(() => {
+      if (counted) conn.close(true);
+    }, this.deps.connectTimeoutMs);
+    timer.unref();
+    conn.once('close', () => {
+      clearTimeout(timer);
+      release();
+    });
   }
 
   /** A handshake Engine.IO refused after the gate allowed it. */
