@@ -8,7 +8,7 @@ const { socketsPerSession, socketsPerToken, subscribeBurst, subscribesPerSecond,
 const MIB = 1024 * 1024;
 /** The stream: 634 alerts of about 2.7 KB each (a 500-event ack is about 1.35 MB). */
 const ALERTS = 634;
-const ALERT_BODY = 'Exporters must apply for a licence for each shipment; processing times are unknown and the list of controlled items may grow. '.repeat(21);
+const ALERT_BODY = 'Exporters must apply for a licence for each shipment; processing times are unknown and the list of controlled items may grow. '.repeat(14);
 const ANONYMOUS_CAP = 16;
 
 const acksOf = (c: RawConnection) => c.frames.filter((f) => /^43\d+\[/.test(f));
