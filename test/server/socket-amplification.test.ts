@@ -187,3 +187,48 @@ describe('socket amplification: a session or token cannot multiply its budget (i
     await expect(connectSocket(url, { cookie: stale, transports: ['polling'] })).rejects.toThrow('unauthorized');
   });
 });
+
+describe('socket amplification: a client that does not read cannot pile up catch-up in the server', () => {
+  let t: TestApp;
+  let url: string;
+  let reader: Awaited<ReturnType<typeof createCast>>['liaison'];
+  beforeAll(async () => {
+    // Budgets of a session far above what this sends: only the bound on unsent output is in the way.
+    t = await buildTestApp({ rateLimitPerMinute: 1_000_000, socketLimits: { subscribeBurst: 10_000, catchUpBurstBytes: 1024 * MIB } });
+    reader = (await createCast(t)).liaison;
+    url = await listen(t.app);
+    for (let i = 0; i < ALERTS; i++) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/alerts', headers: { cookie: reader.cookie }, payload: alertInput({ title: `Alert ${i}`, body: ALERT_BODY }) });
+      if (res.statusCode !== 201) throw new Error(`seeding: ${res.statusCode} ${res.body}`);
+    }
+  }, 60_000);
+  afterAll(() => t.close());
+
+  it(`refuses catch-up (429) to a socket holding over ${SOCKET_LIMITS.socketBufferBytes / MIB} MiB it has not read, and serves it again once it reads`, async () => {
+    const raw = await rawConnect(url, { cookie: reader.cookie });
+    expect(raw.outcome).toBe('connected');
+    // Counts what the server has read of this connection (each subscribe is handled as it is read).
+    const [server] = [...t.app.io.sockets.sockets.values()];
+    let read = 0;
+    server?.conn.on('packet', (packet: { type: string }) => packet.type === 'message' && read++);
+    // Stops reading: what the server sends stays in the kernel's buffers, then in the server's.
+    raw.ws.pause();
+    const count = 100;
+    for (let i = 1; i <= count; i++) raw.ws.send(`42${i}["subscribe",{"stream":"alerts","after":0}]`);
+    await waitFor(() => read === count, 10_000, 'the server to read every subscribe');
+    raw.ws.resume();
+    await waitFor(() => acksOf(raw).length === count, 30_000, 'every answer to be read');
+    const served = acksOf(raw).filter((f) => f.includes('"ok":true'));
+    const refused = acksOf(raw).filter((f) => f.includes('"status":429'));
+    console.info(`unread output: ${served.length} catch-up acks sent to a socket that did not read, ${refused.length} refused`);
+    // Without the bound all 100 acks (130 MB) would have been queued; the kernel's buffers take a few.
+    expect(served.length + refused.length).toBe(count);
+    expect(refused.length).toBeGreaterThan(count / 2);
+    expect(refused[0]).toMatch(/"retryAfter":1\b/);
+    // It has read everything now: catch-up is served again.
+    raw.ws.send(`42${count + 1}["subscribe",{"stream":"alerts","after":0}]`);
+    await waitFor(() => acksOf(raw).length === count + 1, 10_000, 'the answer after reading');
+    expect(acksOf(raw).at(-1)).toContain('"ok":true');
+    raw.ws.close();
+  }, 60_000);
+});

@@ -48,8 +48,11 @@ export function authenticateHandshakes(io: RealtimeServer, deps: HandshakeDeps):
     const release = deps.credentials.openSocket(credential);
     if (!release) return next(Object.assign(new Error('too many requests'), { data: { retryAfter: SOCKET_CAP_RETRY_S, reason: 'too many sockets' } }));
     // Released when the socket leaves, or when its connection closes before it ever joined.
-    socket.once('disconnect', release);
     socket.conn.once('close', release);
+    socket.once('disconnect', () => {
+      release();
+      socket.conn.off('close', release);
+    });
     deps.gate.authenticated(socket.conn);
     next();
   });
