@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { databasePath } from './db/connection.ts';
 
 const port = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0).max(65535, 'must be at most 65535');
+const whole = (name: string) => z.coerce.number({ message: `${name} must be a number` }).int('must be a whole number').min(1, 'must be at least 1');
 const positive = (name: string) => z.coerce.number({ message: `${name} must be a number` }).positive('must be above 0');
 
 const Environment = z.object({
@@ -31,6 +32,14 @@ const Environment = z.object({
   LODESTONE_SESSION_IDLE_MINUTES: positive('LODESTONE_SESSION_IDLE_MINUTES').default(12 * 60),
   LODESTONE_SESSION_MAX_HOURS: positive('LODESTONE_SESSION_MAX_HOURS').default(7 * 24),
   LODESTONE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(60, 'must be at least 60').default(6000),
+  // Sockets and connections (README, Security).
+  LODESTONE_SOCKETS_PER_SESSION: whole('LODESTONE_SOCKETS_PER_SESSION').default(10),
+  LODESTONE_SOCKETS_PER_TOKEN: whole('LODESTONE_SOCKETS_PER_TOKEN').default(4),
+  LODESTONE_ANONYMOUS_SOCKETS_PER_ADDRESS: whole('LODESTONE_ANONYMOUS_SOCKETS_PER_ADDRESS').default(16),
+  LODESTONE_CONNECTIONS_PER_ADDRESS: whole('LODESTONE_CONNECTIONS_PER_ADDRESS').default(256),
+  LODESTONE_REQUEST_TIMEOUT_SECONDS: positive('LODESTONE_REQUEST_TIMEOUT_SECONDS').default(30),
+  LODESTONE_HEADERS_TIMEOUT_SECONDS: positive('LODESTONE_HEADERS_TIMEOUT_SECONDS').default(10),
+  LODESTONE_IDLE_TIMEOUT_SECONDS: positive('LODESTONE_IDLE_TIMEOUT_SECONDS').default(60),
 });
 
 function isOrigin(value: string): boolean {
@@ -53,6 +62,13 @@ export interface Config {
   sessionIdleMinutes: number;
   sessionMaxHours: number;
   rateLimitPerMinute: number;
+  socketsPerSession: number;
+  socketsPerToken: number;
+  anonymousSocketsPerAddress: number;
+  connectionsPerAddress: number;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  idleTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -82,5 +98,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionIdleMinutes: e.LODESTONE_SESSION_IDLE_MINUTES,
     sessionMaxHours: e.LODESTONE_SESSION_MAX_HOURS,
     rateLimitPerMinute: e.LODESTONE_RATE_LIMIT_PER_MINUTE,
+    socketsPerSession: e.LODESTONE_SOCKETS_PER_SESSION,
+    socketsPerToken: e.LODESTONE_SOCKETS_PER_TOKEN,
+    anonymousSocketsPerAddress: e.LODESTONE_ANONYMOUS_SOCKETS_PER_ADDRESS,
+    connectionsPerAddress: e.LODESTONE_CONNECTIONS_PER_ADDRESS,
+    requestTimeoutMs: e.LODESTONE_REQUEST_TIMEOUT_SECONDS * 1000,
+    headersTimeoutMs: e.LODESTONE_HEADERS_TIMEOUT_SECONDS * 1000,
+    idleTimeoutMs: e.LODESTONE_IDLE_TIMEOUT_SECONDS * 1000,
   };
 }

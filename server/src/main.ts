@@ -23,6 +23,12 @@ async function main(): Promise<void> {
     sessionIdleMinutes: config.sessionIdleMinutes,
     sessionMaxHours: config.sessionMaxHours,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    socketLimits: { socketsPerSession: config.socketsPerSession, socketsPerToken: config.socketsPerToken },
+    anonymousSocketsPerAddress: config.anonymousSocketsPerAddress,
+    connectionsPerAddress: config.connectionsPerAddress,
+    requestTimeoutMs: config.requestTimeoutMs,
+    headersTimeoutMs: config.headersTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
     announce: (message) => process.stdout.write(`\n  ${message}\n\n`),
   });
 

@@ -118,7 +118,7 @@ export const SUBSCRIBE_ACK_LIMIT = 500;
 
 export type SubscribeAck =
   | { ok: true; events: LodestoneEvent[]; head: number; more: boolean }
-  /** `retryAfter` (seconds) comes with a 429: too many subscribes on this socket. */
+  /** `retryAfter` (seconds) comes with a 429: too many subscribes or catch-up for this session or token, or unread output on this socket. */
   | { ok: false; error: { status: number; title: string; retryAfter?: number } };
 
 export interface PresenceUpdate {
