@@ -3,7 +3,8 @@ import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from './db/connection.ts';
+import { databasePath, openDatabase } from './db/connection.ts';
+import { serverSecret } from './auth/server-secret.ts';
 import { createServices, type Services, type ServiceOptions } from './services.ts';
 import { AllowedOrigins } from './http/origins.ts';
 import { problems } from './http/problem.ts';
@@ -49,7 +50,10 @@ export interface AppOptions {
   clock?: () => Date;
   /** Where a one-time message (the generated admin password) is printed. */
   announce?: (message: string) => void;
-  trustProxy?: boolean;
+  /** Fastify's trustProxy (TRUST_PROXY): which proxies' X-Forwarded-For sets request.ip. Off by default. */
+  trustProxy?: boolean | number | string[];
+  /** LODESTONE_SECRET; when absent, `<database>.secret` (generated once) or, in memory, a random key. */
+  secret?: string;
 }
 
 export interface Lodestone extends Services {
@@ -66,12 +70,18 @@ declare module 'fastify' {
 const DEFAULT_CLIENT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../client/dist');
 const BODY_LIMIT = 64 * 1024;
 
+/** Trusts the nearest `hops` proxies: X-Forwarded-For is read that many entries from the right. */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 /** Builds the whole application on one database. Never listens: main.ts and tests do. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
-    trustProxy: options.trustProxy ?? false,
+    // A hop count is given to Fastify as the function it would build from one (its types take no number).
+    trustProxy: typeof options.trustProxy === 'number' ? trustHops(options.trustProxy) : (options.trustProxy ?? false),
     // Routes validate with the shared zod schemas; the JSON schemas only describe them (OpenAPI).
     ajv: { customOptions: { coerceTypes: false } },
     onProtoPoisoning: 'error',
@@ -103,6 +113,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     passwordLog2N: options.passwordLog2N ?? OWASP_SCRYPT_LOG2N,
     sessionIdleMs: (options.sessionIdleMinutes ?? 12 * 60) * 60_000,
     sessionMaxMs: (options.sessionMaxHours ?? 7 * 24) * 3_600_000,
+    secret: serverSecret(databasePath(options.databaseUrl), options.secret),
   };
   const services = createServices(handle, serviceOptions);
   const origins = new AllowedOrigins(options.publicOrigin, () => app.server.address());

@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     sessionIdleMinutes: config.sessionIdleMinutes,
     sessionMaxHours: config.sessionMaxHours,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    trustProxy: config.trustProxy,
+    secret: config.secret,
     announce: (message) => process.stdout.write(`\n  ${message}\n\n`),
   });
 
