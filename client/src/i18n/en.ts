@@ -302,6 +302,8 @@ export default {
   },
   statuses: { monitoring: 'Monitoring', active: 'Active', stabilizing: 'Stabilizing', closed: 'Closed' },
   room: {
+    affiliation: '{agency} {role} · {side}',
+    affiliationNoRole: '{agency} · {side}',
     back: 'All incidents',
     linkedAlerts: 'Linked alerts ({n})',
     noLinkedAlerts: 'No alert linked yet.',
@@ -512,6 +514,9 @@ export default {
     invalid_json: 'Not valid JSON.',
     empty_body: 'The request was empty.',
     too_deep: 'Nested too deeply.',
+    bidi_control: 'Must not contain text-direction control characters (they can make a name read as another).',
+    invisible_character: 'Must not contain control or invisible characters.',
+    name_taken: 'Another account already uses this name, or one that reads the same.',
     invalid_header: 'A request header is not valid.',
     username: {
       invalid_format: "1–64 letters, digits, dot, dash, underscore or {'@'}, starting with a letter or digit.",

@@ -299,6 +299,8 @@ export default {
   },
   statuses: { monitoring: '監視中', active: '対応中', stabilizing: '安定化', closed: 'クローズ' },
   room: {
+    affiliation: '{agency} {role}・{side}',
+    affiliationNoRole: '{agency}・{side}',
     back: 'インシデント一覧',
     linkedAlerts: '関連アラート（{n}）',
     noLinkedAlerts: '関連アラートはまだありません。',
@@ -509,6 +511,9 @@ export default {
     invalid_json: 'JSON として正しくありません。',
     empty_body: 'リクエストが空です。',
     too_deep: '入れ子が深すぎます。',
+    bidi_control: '文字の表示方向を制御する文字は使えません（別の名前に見せかけられるため）。',
+    invisible_character: '制御文字や目に見えない文字は使えません。',
+    name_taken: 'この名前（または同じに見える名前）は他のアカウントが使っています。',
     invalid_header: 'リクエストヘッダーが正しくありません。',
     username: {
       invalid_format: "英字・数字・ドット・ハイフン・アンダースコア・{'@'} の 1〜64 文字（先頭は英字か数字）。",
