@@ -44,4 +44,21 @@ describe('configuration', () => {
     expect(loadConfig({ LODESTONE_ADMIN_PASSWORD: 'admin123' }).adminPassword).toBe('admin123');
     expect(() => loadConfig({ LODESTONE_ADMIN_PASSWORD: 'x'.repeat(257) })).toThrow(/LODESTONE_ADMIN_PASSWORD="…": must be at most 256/);
   });
+
+  it('reads TRUST_PROXY: off by default; true, a hop count, or addresses and CIDRs; anything else is named', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,::1,loopback' }).trustProxy).toEqual(['10.0.0.5', '10.1.0.0/16', '::1', 'loopback']);
+    for (const bad of ['yes', '10.0.0.300', '10.0.0.0/33', 'proxy.example', '-1']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY=.*must be true, false, a hop count/);
+    }
+  });
+
+  it('reads LODESTONE_SECRET (at least 32 characters) and never echoes a bad one', () => {
+    expect(loadConfig({}).secret).toBeUndefined();
+    expect(loadConfig({ LODESTONE_SECRET: 's'.repeat(32) }).secret).toBe('s'.repeat(32));
+    expect(() => loadConfig({ LODESTONE_SECRET: 'short-secret' })).toThrow(/LODESTONE_SECRET="…": must be at least 32 characters/);
+  });
 });
