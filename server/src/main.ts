@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     requestTimeoutMs: config.requestTimeoutMs,
     headersTimeoutMs: config.headersTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
+    trustProxy: config.trustProxy,
+    secret: config.secret,
     announce: (message) => process.stdout.write(`\n  ${message}\n\n`),
   });
 

@@ -123,13 +123,14 @@ export type SubscribeAck =
 
 export interface PresenceUpdate {
   stream: StreamName;
-  users: Omit<Person, 'role'>[];
+  /** `role` (added with issue 14) is shown beside each name. */
+  users: Person[];
 }
 
 /** Who came into an incident room and who left it (by user id), for sockets that subscribed with `presence: 'changes'`. */
 export interface PresenceChange {
   stream: StreamName;
-  joined: Omit<Person, 'role'>[];
+  joined: Person[];
   left: string[];
 }
 

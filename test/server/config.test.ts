@@ -69,4 +69,21 @@ describe('configuration', () => {
     expect(() => loadConfig({ LODESTONE_CONNECTIONS_PER_ADDRESS: '2.5' })).toThrow(/LODESTONE_CONNECTIONS_PER_ADDRESS="2.5": must be a whole number/);
     expect(() => loadConfig({ LODESTONE_REQUEST_TIMEOUT_SECONDS: 'soon' })).toThrow(/LODESTONE_REQUEST_TIMEOUT_SECONDS="soon": LODESTONE_REQUEST_TIMEOUT_SECONDS must be a number/);
   });
+
+  it('reads TRUST_PROXY: off by default; true, a hop count, or addresses and CIDRs; anything else is named', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,::1,loopback' }).trustProxy).toEqual(['10.0.0.5', '10.1.0.0/16', '::1', 'loopback']);
+    for (const bad of ['yes', '10.0.0.300', '10.0.0.0/33', 'proxy.example', '-1']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY=.*must be true, false, a hop count/);
+    }
+  });
+
+  it('reads LODESTONE_SECRET (at least 32 characters) and never echoes a bad one', () => {
+    expect(loadConfig({}).secret).toBeUndefined();
+    expect(loadConfig({ LODESTONE_SECRET: 's'.repeat(32) }).secret).toBe('s'.repeat(32));
+    expect(() => loadConfig({ LODESTONE_SECRET: 'short-secret' })).toThrow(/LODESTONE_SECRET="…": must be at least 32 characters/);
+  });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LodestoneEvent } from '@lodestone/shared';
 import { SOCKET_LIMITS } from '../../server/src/plugins/realtime.ts';
-import { alertInput, buildTestApp, createCast, listen, signIn, TEST_PASSWORD, type TestApp } from '../helpers/app.ts';
+import { ADMIN_PASSWORD, alertInput, buildTestApp, createCast, listen, signIn, TEST_PASSWORD, type TestApp } from '../helpers/app.ts';
 import { connectSocket, marker, rawConnect, record, subscribe, waitFor, type RawConnection } from '../helpers/sockets.ts';
 
 const { socketsPerSession, socketsPerToken, subscribeBurst, subscribesPerSecond, catchUpBurstBytes, catchUpBytesPerSecond } = SOCKET_LIMITS;
@@ -231,4 +231,49 @@ describe('socket amplification: a client that does not read cannot pile up catch
     expect(acksOf(raw).at(-1)).toContain('"ok":true');
     raw.ws.close();
   }, 60_000);
+});
+
+describe('the gate before Engine.IO sessions, behind a trusted proxy and under HTTPS', () => {
+  /** `count` polling handshakes at once with the given headers; their HTTP statuses. */
+  async function handshakes(url: string, count: number, headers: Record<string, string> = {}): Promise<number[]> {
+    return Promise.all(Array.from({ length: count }, () => fetch(`${url}/socket.io/?EIO=4&transport=polling`, { headers }).then(async (r) => (await r.text(), r.status))));
+  }
+
+  it('counts the client a trusted proxy forwards for (TRUST_PROXY), and ignores X-Forwarded-For without it', async () => {
+    const behind = await buildTestApp({ trustProxy: ['loopback'], anonymousSocketsPerAddress: 3 });
+    const direct = await buildTestApp({ anonymousSocketsPerAddress: 3 });
+    try {
+      const viaProxy = await listen(behind.app);
+      // Five from one client behind the proxy: three get in, two are refused...
+      const first = await handshakes(viaProxy, 5, { 'x-forwarded-for': '203.0.113.7' });
+      expect(first.filter((s) => s === 200)).toHaveLength(3);
+      expect(first.filter((s) => s === 403)).toHaveLength(2);
+      // ...and another client behind the same proxy is not held back by them.
+      expect(await handshakes(viaProxy, 3, { 'x-forwarded-for': '203.0.113.8' })).toEqual([200, 200, 200]);
+
+      // Not trusted: X-Forwarded-For is the client's word and changes nothing.
+      const plain = await listen(direct.app);
+      const spoofed = await Promise.all(['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.5'].map((ip) => handshakes(plain, 1, { 'x-forwarded-for': ip })));
+      expect(spoofed.flat().filter((s) => s === 200)).toHaveLength(3);
+    } finally {
+      await behind.close();
+      await direct.close();
+    }
+  });
+
+  it('under HTTPS knows a signed-in user by the __Host- cookie: not counted among the unauthenticated', async () => {
+    const t = await buildTestApp({ publicOrigin: 'https://rrg.example.gov', anonymousSocketsPerAddress: 2 });
+    try {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'admin', password: ADMIN_PASSWORD } });
+      const value = res.cookies.find((c) => c.name === '__Host-lodestone_session')?.value ?? '';
+      expect(value).not.toBe('');
+      const url = await listen(t.app);
+      const headers = { cookie: `__Host-lodestone_session=${value}`, origin: 'https://rrg.example.gov' };
+      expect(await handshakes(url, 4, headers)).toEqual([200, 200, 200, 200]);
+      // The same handshakes without the cookie are held to the cap.
+      expect((await handshakes(url, 4, { origin: 'https://rrg.example.gov' })).filter((s) => s === 200)).toHaveLength(2);
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -17,7 +17,9 @@ import { joinIdentityRooms, streamsOf } from '../realtime/rooms.ts';
 import { closeExpiredSessions } from '../realtime/session-sweep.ts';
 import { serveSubscriptions } from '../realtime/subscriptions.ts';
 import { credentialOf, type LodestoneSocket, type RealtimeServer } from '../realtime/types.ts';
-import { SESSION_COOKIE } from './auth.ts';
+import type { IncomingMessage } from 'node:http';
+import proxyAddr from '@fastify/proxy-addr';
+import { sessionCookieName } from './auth.ts';
 
 export type { SocketData, RealtimeServer } from '../realtime/types.ts';
 export { SOCKET_LIMITS, type SocketLimits } from '../realtime/budgets.ts';
@@ -34,6 +36,15 @@ export interface RealtimeOptions {
   limits?: Partial<SocketLimits>;
   /** Engine.IO sessions without a live session cookie one address may hold at once. */
   anonymousPerAddress?: number;
+  /** Fastify's trustProxy as built from TRUST_PROXY: the anonymous cap counts the client behind a trusted proxy, as request.ip does. */
+  trustProxy?: boolean | string[] | ((address: string, hop: number) => boolean);
+}
+
+/** The client's address as Fastify's request.ip would give it under the same trustProxy. */
+function clientAddress(trust: RealtimeOptions['trustProxy']): ((req: IncomingMessage) => string) | undefined {
+  if (trust === undefined || trust === false) return undefined;
+  const trusts = trust === true ? () => true : typeof trust === 'function' ? trust : proxyAddr.compile(trust);
+  return (req) => proxyAddr(req, trusts);
 }
 
 /** A session that has joined no namespace this long after its handshake is closed. */
@@ -55,8 +66,9 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
     origins,
     anonymousPerAddress: options.anonymousPerAddress ?? 16,
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    addressOf: clientAddress(options.trustProxy),
     signedIn: (cookieHeader) => {
-      const secret = cookieHeader ? app.parseCookie(cookieHeader)[SESSION_COOKIE] : undefined;
+      const secret = cookieHeader ? app.parseCookie(cookieHeader)[sessionCookieName(origins)] : undefined;
       return secret !== undefined && sessions.resolve(secret) !== null;
     },
   });

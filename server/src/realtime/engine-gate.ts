@@ -19,6 +19,11 @@ export interface EngineGateDeps {
   anonymousPerAddress: number;
   /** An anonymous session still not authenticated this long after its handshake is closed. */
   connectTimeoutMs: number;
+  /**
+   * The client's address (behind a trusted proxy, the one it forwards for: TRUST_PROXY); the
+   * TCP peer by default.
+   */
+  addressOf?: (req: IncomingMessage) => string;
   now?: () => number;
 }
 
@@ -52,7 +57,7 @@ export class EngineGate {
       return callback('forbidden origin', false);
     }
     if (this.deps.signedIn(req.headers.cookie)) return callback(null, true);
-    const address = addressOf(req);
+    const address = (this.deps.addressOf ?? addressOf)(req);
     this.expirePending();
     if (this.anonymous(address) >= this.deps.anonymousPerAddress) {
       this.refused.anonymous++;

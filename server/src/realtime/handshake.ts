@@ -1,7 +1,7 @@
 import type { AllowedOrigins } from '../http/origins.ts';
 import type { SessionsService } from '../features/users/sessions.service.ts';
 import type { TokensService } from '../features/users/tokens.service.ts';
-import { SESSION_COOKIE } from '../plugins/auth.ts';
+import { sessionCookieName } from '../plugins/auth.ts';
 import { problems } from '../http/problem.ts';
 import type { CredentialBudgets } from './credential-budgets.ts';
 import type { CutOffLedger } from './cut-offs.ts';
@@ -62,7 +62,7 @@ export function authenticateHandshakes(io: RealtimeServer, deps: HandshakeDeps):
       const found = deps.tokens.resolve(auth.token);
       return found ? { user: found.user, tokenId: found.tokenId } : null;
     }
-    const secret = deps.parseCookie(cookieHeader ?? '')[SESSION_COOKIE];
+    const secret = deps.parseCookie(cookieHeader ?? '')[sessionCookieName(deps.origins)];
     const found = secret ? deps.sessions.resolve(secret) : null;
     return found ? { user: found.user, sessionId: found.sessionId } : null;
   }
