@@ -169,6 +169,29 @@ describe.runIf(runBrowserTests)('accessibility: axe-core WCAG 2.1 AA on every pa
     for (const v of await axeViolations(page)) problems.push(`${where}: ${v.id} (${v.impact}) ${v.help}\n    ${v.nodes.join('\n    ')}`);
   }
 
+  /**
+   * Text in the other language than the page's, without a `lang` saying so (WCAG 3.1.2): any
+   * Japanese on an English page; on a Japanese page, Latin-only text of two words or more
+   * (a name, a title, a note), since codes and symbols alone are read the same either way.
+   */
+  const unmarkedLanguage = (page: Page, language: Language) =>
+    page.evaluate((pageLang) => {
+      const japanese = /[\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Han}]/u;
+      const latinWords = /\p{Script=Latin}{2,}[\s,.'’-]+\p{Script=Latin}{2,}/u;
+      const found: string[] = [];
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = (node.textContent ?? '').trim();
+        const element = node.parentElement;
+        if (!text || !element || element.closest('script, style, [aria-hidden="true"]')) continue;
+        if (!element.checkVisibility() && !element.closest('.visually-hidden, option')) continue;
+        const declared = element.closest('[lang]')?.getAttribute('lang');
+        if (pageLang === 'en' && japanese.test(text) && declared !== 'ja') found.push(text);
+        if (pageLang === 'ja' && !japanese.test(text) && latinWords.test(text) && declared !== 'en') found.push(text);
+      }
+      return [...new Set(found)].slice(0, 12);
+    }, language);
+
   async function checkPage(page: Page, opener: Opener, language: Language, visit: Visit) {
     await page.goto(visit.path);
     await page.locator(visit.ready).first().waitFor({ timeout: 20_000 });
@@ -178,6 +201,8 @@ describe.runIf(runBrowserTests)('accessibility: axe-core WCAG 2.1 AA on every pa
     visited.add(`${route}|${opener}|${language}`);
     const where = `${language} ${opener} ${visit.path}`;
     await check(page, where);
+    const unmarked = await unmarkedLanguage(page, language);
+    if (unmarked.length > 0) problems.push(`${where}: text in the other language without lang: ${JSON.stringify(unmarked)}`);
 
     const here = visit.path === room() ? 'room' : visit.path === `${room()}?tab=actions` ? 'board' : visit.path;
     for (const [name, dialog] of Object.entries(dialogOpeners)) {
