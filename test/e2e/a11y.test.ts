@@ -52,6 +52,8 @@ describe.runIf(runBrowserTests)('accessibility: axe-core WCAG 2.1 AA on every pa
   /** `route|opener|language` of every page checked, `dialog|opener|language` of every dialog. */
   const visited = new Set<string>();
   const dialogsVisited = new Set<string>();
+  /** How many times axe ran: on a page, and on a page with a dialog open. */
+  const checks = { pages: 0, dialogs: 0 };
 
   beforeAll(async () => {
     app = await startE2eApp({ demo: true, rateLimitPerMinute: 1_000_000 });
@@ -192,14 +194,15 @@ describe.runIf(runBrowserTests)('accessibility: axe-core WCAG 2.1 AA on every pa
       return [...new Set(found)].slice(0, 12);
     }, language);
 
-  async function checkPage(page: Page, opener: Opener, language: Language, visit: Visit) {
+  async function checkPage(page: Page, opener: Opener, language: Language, visit: Visit, theme = 'light') {
     await page.goto(visit.path);
     await page.locator(visit.ready).first().waitFor({ timeout: 20_000 });
     await page.waitForFunction(() => !/Loading…|読み込み中/.test(document.body.innerText));
     await page.waitForFunction((lang) => document.documentElement.lang === lang, language);
     const route = (await page.locator('main#main').getAttribute('data-route')) ?? '?';
     visited.add(`${route}|${opener}|${language}`);
-    const where = `${language} ${opener} ${visit.path}`;
+    checks.pages++;
+    const where = `${language} ${opener}${theme === 'light' ? '' : ` ${theme}`} ${visit.path}`;
     await check(page, where);
     const unmarked = await unmarkedLanguage(page, language);
     if (unmarked.length > 0) problems.push(`${where}: text in the other language without lang: ${JSON.stringify(unmarked)}`);
@@ -213,6 +216,7 @@ describe.runIf(runBrowserTests)('accessibility: axe-core WCAG 2.1 AA on every pa
       const kind = await open.getAttribute('data-dialog');
       expect(kind).toBe(name);
       dialogsVisited.add(`${kind}|${opener}|${language}`);
+      checks.dialogs++;
       await check(page, `${where} with ${name} open`);
       await page.keyboard.press('Escape');
       await open.waitFor({ state: 'detached' });
@@ -261,6 +265,18 @@ describe.runIf(runBrowserTests)('accessibility: axe-core WCAG 2.1 AA on every pa
     });
   }
 
+  // Colours are checked again in the dark theme (the system's choice, or the user's): every page a lead opens, with each dialog.
+  it('finds no violation in the dark theme either', async () => {
+    const before = problems.length;
+    const { context, page } = await newUser(browser, app.url);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await signInThroughPage(page, 'doe.lead', DEMO_PASSWORD);
+    await chooseLanguage(page, 'en');
+    for (const route of pagesOf('lead')) for (const visit of visitsOf(route.name)) await checkPage(page, 'lead', 'en', visit, 'dark');
+    await context.close();
+    expect(problems.slice(before)).toEqual([]);
+  });
+
   it('finds no violation on the page where a new account of each role chooses its password', async () => {
     const before = problems.length;
     const contexts: BrowserContext[] = [];
@@ -294,5 +310,6 @@ describe.runIf(runBrowserTests)('accessibility: axe-core WCAG 2.1 AA on every pa
     for (const dialog of dialogs)
       for (const language of LANGUAGES) if (![...dialogsVisited].some((v) => v.startsWith(`${dialog}|`) && v.endsWith(`|${language}`))) missing.push(`dialog ${dialog} in ${language}`);
     expect(missing).toEqual([]);
+    console.info(`axe-core ran on ${checks.pages} page views and ${checks.dialogs} open dialogs: ${routes.length} routes, ${dialogs.length} dialogs, ${LANGUAGES.length} languages`);
   });
 });
