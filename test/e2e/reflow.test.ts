@@ -25,7 +25,7 @@ const overflow = (page: Page) =>
     const width = document.documentElement.clientWidth;
     const found: string[] = [];
     if (document.documentElement.scrollWidth > width + 1) found.push(`the page is ${document.documentElement.scrollWidth}px wide in a ${width}px window`);
-    const name = (el: Element) => `<${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.classList.length ? `.${[...el.classList].join('.')}` : ''}> "${(el.textContent ?? '').trim().slice(0, 40)}"`;
+    const name = (el: Element) => `<${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.classList.length ? `.${Array.from(el.classList).join('.')}` : ''}> "${(el.textContent ?? '').trim().slice(0, 40)}"`;
     /** Inside a box that scrolls sideways (reachable by scrolling that box), or inside text hidden for screen readers (1 px, clipped). */
     const exempt = (el: Element) => {
       for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
@@ -34,7 +34,7 @@ const overflow = (page: Page) =>
       }
       return false;
     };
-    for (const el of document.querySelectorAll('body *')) {
+    for (const el of Array.from(document.querySelectorAll('body *'))) {
       if (!el.checkVisibility()) continue;
       const box = el.getBoundingClientRect();
       // Visually hidden text (1 px, clipped) is meant for screen readers only.
