@@ -38,8 +38,20 @@ function open() {
     passwordLog2N: 10,
     clientDir: process.argv.includes('--client') && !seedOnly ? undefined : null,
     rateLimitPerMinute: 100_000_000,
-    // The catch-up benchmark re-subscribes in a loop, as no app does: no socket budget in the way either.
-    socketLimits: { subscribeBurst: 1_000_000_000, subscribesPerSecond: 1_000_000_000, packetsPerSecond: 1_000_000_000 },
+    // The catch-up benchmark re-subscribes in a loop, as no app does, and a thousand readers connect
+    // at once from one address: no socket budget or cap in the way either.
+    socketLimits: {
+      subscribeBurst: 1_000_000_000,
+      subscribesPerSecond: 1_000_000_000,
+      packetsPerSecond: 1_000_000_000,
+      catchUpBurstBytes: Number.MAX_SAFE_INTEGER,
+      catchUpBytesPerSecond: Number.MAX_SAFE_INTEGER,
+      socketBufferBytes: Number.MAX_SAFE_INTEGER,
+      socketsPerToken: 1_000_000,
+      socketsPerSession: 1_000_000,
+    },
+    anonymousSocketsPerAddress: 1_000_000,
+    connectionsPerAddress: 1_000_000,
     logger: false,
   });
 }

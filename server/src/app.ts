@@ -3,8 +3,10 @@ import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from './db/connection.ts';
+import { databasePath, openDatabase } from './db/connection.ts';
+import { serverSecret } from './auth/server-secret.ts';
 import { createServices, type Services, type ServiceOptions } from './services.ts';
+import { capConnectionsPerAddress } from './http/connection-cap.ts';
 import { AllowedOrigins } from './http/origins.ts';
 import { problems } from './http/problem.ts';
 import { problemsPlugin, sendProblem, toProblem } from './plugins/problems.ts';
@@ -49,7 +51,20 @@ export interface AppOptions {
   clock?: () => Date;
   /** Where a one-time message (the generated admin password) is printed. */
   announce?: (message: string) => void;
-  trustProxy?: boolean;
+  /** Sockets and connections (README, Security): Engine.IO sessions without a live session one address may hold (16). */
+  anonymousSocketsPerAddress?: number;
+  /** Time to receive a whole request, headers and body (30 s). */
+  requestTimeoutMs?: number;
+  /** Time to receive the request headers (10 s; at most requestTimeoutMs). */
+  headersTimeoutMs?: number;
+  /** An HTTP connection idle this long is closed (60 s). */
+  idleTimeoutMs?: number;
+  /** TCP connections one address may hold open (256). */
+  connectionsPerAddress?: number;
+  /** Fastify's trustProxy (TRUST_PROXY): which proxies' X-Forwarded-For sets request.ip. Off by default. */
+  trustProxy?: boolean | number | string[];
+  /** LODESTONE_SECRET; when absent, `<database>.secret` (generated once) or, in memory, a random key. */
+  secret?: string;
 }
 
 export interface Lodestone extends Services {
@@ -65,13 +80,31 @@ declare module 'fastify' {
 
 const DEFAULT_CLIENT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../client/dist');
 const BODY_LIMIT = 64 * 1024;
+const REQUEST_TIMEOUT_MS = 30_000;
+const HEADERS_TIMEOUT_MS = 10_000;
+const IDLE_TIMEOUT_MS = 60_000;
+const CONNECTIONS_PER_ADDRESS = 256;
+
+/** Trusts the nearest `hops` proxies: X-Forwarded-For is read that many entries from the right. */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
 
 /** Builds the whole application on one database. Never listens: main.ts and tests do. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  // A client that sends slowly must not hold a connection: the whole request within
+  // requestTimeout (Node answers 408 and closes), and nothing for idleTimeout closes it.
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS, requestTimeout);
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
-    trustProxy: options.trustProxy ?? false,
+    requestTimeout,
+    connectionTimeout: options.idleTimeoutMs ?? IDLE_TIMEOUT_MS,
+    // Node looks for requests over their time every connectionsCheckingInterval (30 s by default).
+    http: { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.min(5_000, Math.max(250, requestTimeout / 4)) },
+    // A hop count is given to Fastify as the function it would build from one (its types take no number).
+    trustProxy: typeof options.trustProxy === 'number' ? trustHops(options.trustProxy) : (options.trustProxy ?? false),
     // Routes validate with the shared zod schemas; the JSON schemas only describe them (OpenAPI).
     ajv: { customOptions: { coerceTypes: false } },
     onProtoPoisoning: 'error',
@@ -97,12 +130,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     void parseJson(request, text, done);
   });
 
+  capConnectionsPerAddress(app.server, options.connectionsPerAddress ?? CONNECTIONS_PER_ADDRESS);
+
   const handle = openDatabase(options.databaseUrl);
   const serviceOptions: ServiceOptions = {
     clock: options.clock ?? (() => new Date()),
     passwordLog2N: options.passwordLog2N ?? OWASP_SCRYPT_LOG2N,
     sessionIdleMs: (options.sessionIdleMinutes ?? 12 * 60) * 60_000,
     sessionMaxMs: (options.sessionMaxHours ?? 7 * 24) * 3_600_000,
+    secret: serverSecret(databasePath(options.databaseUrl), options.secret),
   };
   const services = createServices(handle, serviceOptions);
   const origins = new AllowedOrigins(options.publicOrigin, () => app.server.address());
@@ -136,7 +172,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(cookie);
   await app.register(securityPlugin);
   await app.register(authPlugin);
-  await app.register(realtimePlugin, { limits: options.socketLimits });
+  await app.register(realtimePlugin, {
+    limits: options.socketLimits,
+    anonymousPerAddress: options.anonymousSocketsPerAddress,
+    trustProxy: typeof options.trustProxy === 'number' ? trustHops(options.trustProxy) : options.trustProxy,
+  });
   await app.register(docsPlugin);
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));

@@ -1,7 +1,9 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { databasePath } from './db/connection.ts';
 
 const port = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0).max(65535, 'must be at most 65535');
+const whole = (name: string) => z.coerce.number({ message: `${name} must be a number` }).int('must be a whole number').min(1, 'must be at least 1');
 const positive = (name: string) => z.coerce.number({ message: `${name} must be a number` }).positive('must be above 0');
 
 const Environment = z.object({
@@ -31,7 +33,42 @@ const Environment = z.object({
   LODESTONE_SESSION_IDLE_MINUTES: positive('LODESTONE_SESSION_IDLE_MINUTES').default(12 * 60),
   LODESTONE_SESSION_MAX_HOURS: positive('LODESTONE_SESSION_MAX_HOURS').default(7 * 24),
   LODESTONE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(60, 'must be at least 60').default(6000),
+  // Sockets and connections (README, Security).
+  LODESTONE_SOCKETS_PER_SESSION: whole('LODESTONE_SOCKETS_PER_SESSION').default(10),
+  LODESTONE_SOCKETS_PER_TOKEN: whole('LODESTONE_SOCKETS_PER_TOKEN').default(4),
+  LODESTONE_ANONYMOUS_SOCKETS_PER_ADDRESS: whole('LODESTONE_ANONYMOUS_SOCKETS_PER_ADDRESS').default(16),
+  LODESTONE_CONNECTIONS_PER_ADDRESS: whole('LODESTONE_CONNECTIONS_PER_ADDRESS').default(256),
+  LODESTONE_REQUEST_TIMEOUT_SECONDS: positive('LODESTONE_REQUEST_TIMEOUT_SECONDS').default(30),
+  LODESTONE_HEADERS_TIMEOUT_SECONDS: positive('LODESTONE_HEADERS_TIMEOUT_SECONDS').default(10),
+  LODESTONE_IDLE_TIMEOUT_SECONDS: positive('LODESTONE_IDLE_TIMEOUT_SECONDS').default(60),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .refine((v) => parseTrustProxy(v) !== undefined, {
+      message: 'must be true, false, a hop count (1, 2 …) or a comma list of addresses or CIDRs (10.0.0.1, 10.0.0.0/8, loopback)',
+    }),
+  LODESTONE_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
 });
+
+/** Names proxy-addr (Fastify's trustProxy) knows for address ranges. */
+const RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUST_PROXY as Fastify's `trustProxy` takes it; undefined when it is none of the accepted forms. */
+export function parseTrustProxy(value: string): boolean | number | string[] | undefined {
+  const v = value.trim();
+  if (v === 'false' || v === '0' || v === '') return false;
+  if (v === 'true') return true;
+  if (/^[1-9]\d{0,2}$/.test(v)) return Number(v);
+  const items = v.split(',').map((item) => item.trim());
+  const valid = items.every((item) => {
+    if (RANGE_NAMES.has(item)) return true;
+    const [address = '', prefix, extra] = item.split('/');
+    const family = isIP(address);
+    if (family === 0 || extra !== undefined) return false;
+    return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  });
+  return valid ? items : undefined;
+}
 
 function isOrigin(value: string): boolean {
   try {
@@ -53,6 +90,17 @@ export interface Config {
   sessionIdleMinutes: number;
   sessionMaxHours: number;
   rateLimitPerMinute: number;
+  socketsPerSession: number;
+  socketsPerToken: number;
+  anonymousSocketsPerAddress: number;
+  connectionsPerAddress: number;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  idleTimeoutMs: number;
+  /** Which proxies' X-Forwarded-For is believed (request.ip is then the client behind them); false by default. */
+  trustProxy: boolean | number | string[];
+  /** LODESTONE_SECRET: key of the server's HMACs; when unset, a file beside the database holds a generated one. */
+  secret: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -65,7 +113,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const lines = result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'environment');
       const given = present[name];
-      return `  ${name}=${given === undefined ? '(unset)' : JSON.stringify(name.includes('PASSWORD') ? '…' : given)}: ${issue.message}`;
+      return `  ${name}=${given === undefined ? '(unset)' : JSON.stringify(name.includes('PASSWORD') || name.includes('SECRET') ? '…' : given)}: ${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
@@ -82,5 +130,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionIdleMinutes: e.LODESTONE_SESSION_IDLE_MINUTES,
     sessionMaxHours: e.LODESTONE_SESSION_MAX_HOURS,
     rateLimitPerMinute: e.LODESTONE_RATE_LIMIT_PER_MINUTE,
+    socketsPerSession: e.LODESTONE_SOCKETS_PER_SESSION,
+    socketsPerToken: e.LODESTONE_SOCKETS_PER_TOKEN,
+    anonymousSocketsPerAddress: e.LODESTONE_ANONYMOUS_SOCKETS_PER_ADDRESS,
+    connectionsPerAddress: e.LODESTONE_CONNECTIONS_PER_ADDRESS,
+    requestTimeoutMs: e.LODESTONE_REQUEST_TIMEOUT_SECONDS * 1000,
+    headersTimeoutMs: e.LODESTONE_HEADERS_TIMEOUT_SECONDS * 1000,
+    idleTimeoutMs: e.LODESTONE_IDLE_TIMEOUT_SECONDS * 1000,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY) ?? false,
+    secret: e.LODESTONE_SECRET,
   };
 }

@@ -23,6 +23,14 @@ async function main(): Promise<void> {
     sessionIdleMinutes: config.sessionIdleMinutes,
     sessionMaxHours: config.sessionMaxHours,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    socketLimits: { socketsPerSession: config.socketsPerSession, socketsPerToken: config.socketsPerToken },
+    anonymousSocketsPerAddress: config.anonymousSocketsPerAddress,
+    connectionsPerAddress: config.connectionsPerAddress,
+    requestTimeoutMs: config.requestTimeoutMs,
+    headersTimeoutMs: config.headersTimeoutMs,
+    idleTimeoutMs: config.idleTimeoutMs,
+    trustProxy: config.trustProxy,
+    secret: config.secret,
     announce: (message) => process.stdout.write(`\n  ${message}\n\n`),
   });
 

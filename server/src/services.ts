@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { DatabaseHandle } from './db/connection.ts';
 import { EventLog } from './events/event-log.ts';
 import { IdempotencyStore } from './events/idempotency.ts';
@@ -19,6 +20,8 @@ export interface ServiceOptions {
   passwordLog2N: number;
   sessionIdleMs: number;
   sessionMaxMs: number;
+  /** Key of the idempotency table's request hashes (auth/server-secret.ts); random for this process when absent. */
+  secret?: Buffer;
 }
 
 /** What every feature service is built from. */
@@ -46,7 +49,7 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions) 
   let fixed: Date | null = null;
   const clock = () => fixed ?? options.clock();
   const log = new EventLog(handle, clock, () => fixed !== null);
-  const idempotency = new IdempotencyStore(handle, clock);
+  const idempotency = new IdempotencyStore(handle, clock, options.secret ?? randomBytes(32));
   const signals = new Signals();
   const context: ServiceContext = {
     handle,

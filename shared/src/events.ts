@@ -118,18 +118,19 @@ export const SUBSCRIBE_ACK_LIMIT = 500;
 
 export type SubscribeAck =
   | { ok: true; events: LodestoneEvent[]; head: number; more: boolean }
-  /** `retryAfter` (seconds) comes with a 429: too many subscribes on this socket. */
+  /** `retryAfter` (seconds) comes with a 429: too many subscribes or catch-up for this session or token, or unread output on this socket. */
   | { ok: false; error: { status: number; title: string; retryAfter?: number } };
 
 export interface PresenceUpdate {
   stream: StreamName;
-  users: Omit<Person, 'role'>[];
+  /** `role` (added with issue 14) is shown beside each name. */
+  users: Person[];
 }
 
 /** Who came into an incident room and who left it (by user id), for sockets that subscribed with `presence: 'changes'`. */
 export interface PresenceChange {
   stream: StreamName;
-  joined: Omit<Person, 'role'>[];
+  joined: Person[];
   left: string[];
 }
 

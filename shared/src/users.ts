@@ -27,7 +27,28 @@ const GivenPassword = z
   .max(256)
   .refine((v) => !hasLoneSurrogate(v), { message: 'contains an unpaired surrogate; no password can', params: { code: 'unpaired_surrogate' } });
 
-export const DisplayName = text(100, { min: 1, blank: false });
+/** Bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069): they can make a name read as another. */
+const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/u;
+/** Control characters and invisible format characters (zero-width space and joiners, LRM/RLM, BOM, soft hyphen…). */
+const INVISIBLE = /[\p{Cc}\p{Cf}\u115F\u1160\u3164\uFFA0]/u;
+
+/**
+ * The form in which two display names are compared: NFKC (full-width and compatibility forms
+ * fold to their plain letters), lower case, runs of white space as one space, no leading or
+ * trailing space. "Jordan Hayes", "jordan  hayes" and "Ｊｏｒｄａｎ Ｈａｙｅｓ" are one name.
+ */
+export function displayNameKey(name: string): string {
+  return name.normalize('NFKC').toLowerCase().normalize('NFKC').replace(/\s+/gu, ' ').trim();
+}
+
+/**
+ * A person's name as others see it beside what they write: 1–100 characters, not blank, no
+ * bidi controls, no control or invisible characters. Unique among enabled accounts by
+ * `displayNameKey` (checked by the server: `name_taken`).
+ */
+export const DisplayName = text(100, { min: 1, blank: false })
+  .refine((v) => !BIDI_CONTROLS.test(v), { message: 'must not contain bidirectional control characters (U+202A–202E, U+2066–2069)', params: { code: 'bidi_control' } })
+  .refine((v) => BIDI_CONTROLS.test(v) || !INVISIBLE.test(v), { message: 'must not contain control or invisible characters', params: { code: 'invisible_character' } });
 
 /** What an account looks like to the admin and to its owner. Never carries the password. */
 export const User = z.object({
@@ -51,8 +72,11 @@ export type User = z.infer<typeof User>;
 export const Person = z.object({ id: z.string(), displayName: z.string(), role: Role, agency: z.string(), side: Side });
 export type Person = z.infer<typeof Person>;
 
-/** The actor of an event: who did it, as they were at that moment. */
-export const Actor = z.object({ id: z.string(), displayName: z.string(), agency: z.string(), side: Side });
+/**
+ * The actor of an event: who did it, as they were at that moment. `role` is shown beside the
+ * name wherever an author is shown; events recorded before it was kept have none.
+ */
+export const Actor = z.object({ id: z.string(), displayName: z.string(), agency: z.string(), side: Side, role: Role.optional() });
 export type Actor = z.infer<typeof Actor>;
 
 export const SignIn = z.strictObject({
@@ -107,6 +131,11 @@ export type ProfileUpdate = z.infer<typeof ProfileUpdate>;
 export const PasswordChange = z.strictObject({
   currentPassword: GivenPassword,
   newPassword: Password,
+  /**
+   * Also revoke every API token of the account ("sign out everywhere"). Other sessions end with
+   * any password change; this session is kept. Absent or false: tokens keep working, as before.
+   */
+  signOutEverywhere: z.boolean().optional(),
 });
 export type PasswordChange = z.infer<typeof PasswordChange>;
 
@@ -127,7 +156,8 @@ export type ApiToken = z.infer<typeof ApiToken>;
 export const CreatedApiToken = z.object({
   id: z.string(),
   name: z.string(),
-  token: z.string().describe('the secret, shown this once'),
+  /** Null in a replay of the creation (same Idempotency-Key): the secret is never stored. */
+  token: z.string().nullable().describe('the secret, shown this once; null when this answer is the replay of an earlier creation (Idempotency-Key), whose secret was shown then and is not kept'),
   userId: z.string(),
   createdAt: z.string(),
 });

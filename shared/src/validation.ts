@@ -33,6 +33,8 @@ export const FIELD_ERROR_CODES = [
   'no_change',
   'escalation_target',
   'invalid',
+  'bidi_control',
+  'invisible_character',
   // From the server's own checks.
   'taken',
   'wrong_password',
@@ -51,6 +53,7 @@ export const FIELD_ERROR_CODES = [
   'due_in_past',
   'in_future',
   'too_old',
+  'name_taken',
 ] as const;
 export type FieldErrorCode = (typeof FIELD_ERROR_CODES)[number];
 

@@ -51,3 +51,28 @@ describe('timeline system lines', () => {
     expect(line(stranger)).not.toContain('01M98598R8FD1DBGCKGADF54QM');
   });
 });
+
+describe('the author of a note or decision', () => {
+  beforeEach(() => setUiLocale('en'));
+
+  /** The affiliation shown beside an entry's author. */
+  function affiliation(author: Record<string, unknown>): string {
+    const e = event('message.posted', { id: 'M1', incidentId: 'I1', kind: 'note', body: 'Decision (DOE lead): we release the stockpile now.', author, at: '2025-05-12T14:30:00.000Z', seq: 7 });
+    const wrapper = mount(TimelineEntry, { props: { event: e }, global: { plugins: [createPinia(), i18n] } });
+    const text = wrapper.get('[data-testid="author-affiliation"]').text();
+    wrapper.unmount();
+    return text;
+  }
+
+  it('shows the role beside the name, so a member who took a lead’s name still reads as a member', async () => {
+    const member = { id: 'U-P', displayName: 'Jordan Hayes', agency: 'DOE', side: 'US', role: 'member' };
+    expect(affiliation(member)).toBe('DOE Member · US');
+    expect(affiliation({ ...member, role: 'lead' })).toBe('DOE Lead · US');
+    await setUiLocale('ja');
+    expect(affiliation(member)).toBe('DOE メンバー・US');
+  });
+
+  it('shows agency and side alone for an entry recorded before roles were (and an author the directory does not know)', () => {
+    expect(affiliation({ id: 'U-OLD', displayName: 'Jordan Hayes', agency: 'DOE', side: 'US' })).toBe('DOE · US');
+  });
+});

@@ -54,9 +54,10 @@ export async function signIn(app: FastifyInstance, username: string, password: s
 }
 
 export function cookieOf(res: LightMyRequestResponse): string {
-  const cookie = res.cookies.find((c) => c.name === 'lodestone_session');
+  // `__Host-lodestone_session` when the app's origin is https.
+  const cookie = res.cookies.find((c) => c.name === 'lodestone_session' || c.name === '__Host-lodestone_session');
   if (!cookie) throw new Error('no session cookie set');
-  return `lodestone_session=${cookie.value}`;
+  return `${cookie.name}=${cookie.value}`;
 }
 
 let counter = 0;

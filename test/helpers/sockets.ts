@@ -104,3 +104,36 @@ export async function rawSocket(baseUrl: string, cookie: string): Promise<{ ws: 
   await waitFor(() => frames.some((f) => f.startsWith('40{')), 5000, 'the namespace connect');
   return { ws, frames, closed: () => closed };
 }
+
+export interface RawConnection {
+  ws: WebSocket;
+  frames: string[];
+  /** Bytes of every message received so far. */
+  bytes(): number;
+  closed(): boolean;
+  /** 'connected', or the refusal's message and data (the `44` packet: `connect_error`). */
+  outcome: 'connected' | { message: string; data?: Record<string, unknown> };
+}
+
+/**
+ * As rawSocket, but also when the namespace connect is refused (resolving with the refusal), and
+ * counting the bytes received: what an attacker opening many sockets sees and costs.
+ */
+export async function rawConnect(baseUrl: string, options: { cookie?: string; token?: string } = {}): Promise<RawConnection> {
+  const ws = new WebSocket(`${baseUrl.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`, { headers: options.cookie ? { cookie: options.cookie } : {} });
+  const frames: string[] = [];
+  let bytes = 0;
+  let closed = false;
+  ws.on('message', (data: Buffer, binary: boolean) => {
+    bytes += data.length;
+    frames.push(binary ? '<binary>' : data.toString('utf8'));
+  });
+  ws.on('close', () => (closed = true));
+  await waitFor(() => frames.some((f) => f.startsWith('0{')) || closed, 5000, 'the Engine.IO open packet');
+  if (closed) throw new Error('the Engine.IO session was refused');
+  ws.send(options.token ? `40${JSON.stringify({ token: options.token })}` : '40');
+  await waitFor(() => frames.some((f) => f.startsWith('40{') || f.startsWith('44{')), 5000, 'the namespace connect or its refusal');
+  const answer = frames.find((f) => f.startsWith('40{') || f.startsWith('44{')) ?? '';
+  const outcome = answer.startsWith('40{') ? ('connected' as const) : (JSON.parse(answer.slice(2)) as { message: string; data?: Record<string, unknown> });
+  return { ws, frames, bytes: () => bytes, closed: () => closed, outcome };
+}

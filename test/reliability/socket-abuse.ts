@@ -33,12 +33,14 @@ export async function socketAbuse(options: { seconds: number; abusers: number; b
     const lead = cast.leads[0] as Client;
     for (let i = 0; i < 1500; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => lead.ok('POST', `/incidents/${cast.incidentIds[0]}/messages`, { body: `history ${i + k}` })));
 
-    const reader = await Client.signIn(server.url, 'member.us', PASSWORD);
+    // One session per ten readers: a session may hold ten sockets (issue 14).
+    const readers = await Promise.all(Array.from({ length: Math.ceil((options.bystanders ?? 100) / 10) }, () => Client.signIn(server.url, 'member.us', PASSWORD)));
     const seen = new Map<string, { t0: number; count: number; last: number }>();
     const n = options.bystanders ?? 100;
     for (let i = 0; i < n; i += 25) {
       await Promise.all(
-        Array.from({ length: Math.min(25, n - i) }, () => {
+        Array.from({ length: Math.min(25, n - i) }, (_, k) => {
+          const reader = readers[Math.floor((i + k) / 10)] as Client;
           const socket = io(server.url, { path: '/socket.io', transports: ['websocket'], forceNew: true, extraHeaders: { cookie: reader.cookie }, reconnection: false });
           sockets.push(socket);
           socket.on('event', (e: { data: { title?: string } }) => {

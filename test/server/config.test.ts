@@ -44,4 +44,46 @@ describe('configuration', () => {
     expect(loadConfig({ LODESTONE_ADMIN_PASSWORD: 'admin123' }).adminPassword).toBe('admin123');
     expect(() => loadConfig({ LODESTONE_ADMIN_PASSWORD: 'x'.repeat(257) })).toThrow(/LODESTONE_ADMIN_PASSWORD="…": must be at most 256/);
   });
+
+  it('reads the socket and connection limits, with their defaults, and refuses nonsense', () => {
+    expect(loadConfig({})).toMatchObject({
+      socketsPerSession: 10,
+      socketsPerToken: 4,
+      anonymousSocketsPerAddress: 16,
+      connectionsPerAddress: 256,
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      idleTimeoutMs: 60_000,
+    });
+    const config = loadConfig({
+      LODESTONE_SOCKETS_PER_SESSION: '3',
+      LODESTONE_SOCKETS_PER_TOKEN: '2',
+      LODESTONE_ANONYMOUS_SOCKETS_PER_ADDRESS: '8',
+      LODESTONE_CONNECTIONS_PER_ADDRESS: '1000',
+      LODESTONE_REQUEST_TIMEOUT_SECONDS: '1.5',
+      LODESTONE_HEADERS_TIMEOUT_SECONDS: '1',
+      LODESTONE_IDLE_TIMEOUT_SECONDS: '120',
+    });
+    expect(config).toMatchObject({ socketsPerSession: 3, socketsPerToken: 2, anonymousSocketsPerAddress: 8, connectionsPerAddress: 1000, requestTimeoutMs: 1500, headersTimeoutMs: 1000, idleTimeoutMs: 120_000 });
+    expect(() => loadConfig({ LODESTONE_SOCKETS_PER_SESSION: '0' })).toThrow(/LODESTONE_SOCKETS_PER_SESSION="0": must be at least 1/);
+    expect(() => loadConfig({ LODESTONE_CONNECTIONS_PER_ADDRESS: '2.5' })).toThrow(/LODESTONE_CONNECTIONS_PER_ADDRESS="2.5": must be a whole number/);
+    expect(() => loadConfig({ LODESTONE_REQUEST_TIMEOUT_SECONDS: 'soon' })).toThrow(/LODESTONE_REQUEST_TIMEOUT_SECONDS="soon": LODESTONE_REQUEST_TIMEOUT_SECONDS must be a number/);
+  });
+
+  it('reads TRUST_PROXY: off by default; true, a hop count, or addresses and CIDRs; anything else is named', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,::1,loopback' }).trustProxy).toEqual(['10.0.0.5', '10.1.0.0/16', '::1', 'loopback']);
+    for (const bad of ['yes', '10.0.0.300', '10.0.0.0/33', 'proxy.example', '-1']) {
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY=.*must be true, false, a hop count/);
+    }
+  });
+
+  it('reads LODESTONE_SECRET (at least 32 characters) and never echoes a bad one', () => {
+    expect(loadConfig({}).secret).toBeUndefined();
+    expect(loadConfig({ LODESTONE_SECRET: 's'.repeat(32) }).secret).toBe('s'.repeat(32));
+    expect(() => loadConfig({ LODESTONE_SECRET: 'short-secret' })).toThrow(/LODESTONE_SECRET="…": must be at least 32 characters/);
+  });
 });

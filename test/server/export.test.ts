@@ -152,7 +152,8 @@ describe('after-action record', () => {
     // Excel needs the BOM to read UTF-8 (and so the Japanese) as such.
     expect([...res.rawPayload.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const rows = parseCsv(res.body.replace(/^\uFEFF/, ''));
-    expect(rows[0]).toEqual(['seq', 'utc', 'washington', 'tokyo', 'type', 'kind', 'actor', 'agency', 'side', 'text']);
+    // `role` (issue 14) comes last, so that the columns before it keep their places.
+    expect(rows[0]).toEqual(['seq', 'utc', 'washington', 'tokyo', 'type', 'kind', 'actor', 'agency', 'side', 'text', 'role']);
     const data = rows.slice(1);
     expect(data).toHaveLength(eventCount());
     expect(data.map((r) => Number(r[0]))).toEqual(Array.from({ length: eventCount() }, (_, i) => i + 1));
@@ -168,7 +169,7 @@ describe('after-action record', () => {
     const text = res.rawPayload.toString('utf8');
     expect(text.startsWith('\uFEFF番号,UTC,ワシントン,東京,')).toBe(true);
     const rows = parseCsv(text.slice(1));
-    expect(rows[0]).toEqual(['番号', 'UTC', 'ワシントン', '東京', '種類', '区分', '実行者', '機関', '側', '内容']);
+    expect(rows[0]).toEqual(['番号', 'UTC', 'ワシントン', '東京', '種類', '区分', '実行者', '機関', '側', '内容', '役割']);
     expect(rows.slice(1)).toHaveLength(eventCount());
     expect(rows.map((r) => r[9])).toContain('天津港でジスプロシウムの出荷保留を確認');
     expect(rows.map((r) => r[9])).toContain(`${cast.lead.user.displayName}が概要を、状態を「対応中」から「安定化」に、深刻度を「高」から「中」に、日本側共同リードを「${cast.jpLead.user.displayName}（METI）」から「鈴木 一郎（METI）」に変更`);

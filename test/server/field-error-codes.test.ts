@@ -58,6 +58,9 @@ const ROWS: Record<FieldErrorCode, Row> = {
   escalation_target: { send: (c) => json(c, c.cast.lead.cookie, 'POST', `/alerts/${c.alert.id}/escalation`, {}), path: '' },
   // Neither `me` nor one id: no option of the union fits.
   invalid: { send: (c) => c.t.app.inject({ method: 'GET', url: '/api/v1/actions?owner=me&owner=me', headers: { cookie: c.cast.member.cookie } }), path: 'owner' },
+  bidi_control: { send: (c) => json(c, c.cast.member.cookie, 'PATCH', '/profile', { displayName: 'Jordan \u202EsetaH' }), path: 'displayName' },
+  invisible_character: { send: (c) => json(c, c.cast.member.cookie, 'PATCH', '/profile', { displayName: 'Jordan\u200BHayes' }), path: 'displayName' },
+  name_taken: { send: (c) => json(c, c.cast.member.cookie, 'PATCH', '/profile', { displayName: c.cast.lead.user.displayName.toUpperCase() }), path: 'displayName' },
   taken: { send: (c) => json(c, c.t.admin, 'POST', '/users', { ...newUser, username: c.cast.member.user.username }), path: 'username' },
   wrong_password: {
     send: (c) => json(c, c.cast.member.cookie, 'POST', '/profile/password', { currentPassword: 'not the password', newPassword: 'a-new-password' }),

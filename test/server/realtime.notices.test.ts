@@ -13,7 +13,8 @@ describe('incident change notices', () => {
   let incident: IncidentDetail;
   const sockets: ClientSocket[] = [];
   beforeAll(async () => {
-    t = await buildTestApp({ rateLimitPerMinute: 1_000_000 });
+    // Eleven sockets a person here, each sending its markers: the budgets of a session are not what this measures.
+    t = await buildTestApp({ rateLimitPerMinute: 1_000_000, socketLimits: { socketsPerSession: 100, subscribeBurst: 1000 } });
     lead = await createUser(t, 'lead');
     member = await createUser(t, 'member');
     incident = await openIncident(t, lead, { members: [member] });

@@ -27,8 +27,11 @@ describe('realtime: handshake, subscribe and catch-up', () => {
     await expect(connectSocket(url, { token: 'lsk_forged' })).rejects.toThrow('unauthorized');
   });
 
-  it('refuses a handshake from a foreign Origin even with a valid session', async () => {
-    await expect(connectSocket(url, { cookie: cast.lead.cookie, origin: 'https://evil.example' })).rejects.toThrow('forbidden origin');
+  it('refuses a handshake from a foreign Origin even with a valid session, before an Engine.IO session exists', async () => {
+    const refused = t.app.socketGuards.gate.refused.origin;
+    // Refused by allowRequest: the client sees its transport refused (HTTP 403), not a connect_error from the namespace.
+    await expect(connectSocket(url, { cookie: cast.lead.cookie, origin: 'https://evil.example' })).rejects.toThrow('websocket error');
+    expect(t.app.socketGuards.gate.refused.origin).toBe(refused + 1);
     const ok = await connectSocket(url, { cookie: cast.lead.cookie, origin: url });
     ok.close();
   });

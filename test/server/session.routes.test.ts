@@ -86,18 +86,24 @@ describe('session routes', () => {
     expect(await signIn(t.app, u.user.username, u.password)).toMatch(/^lodestone_session=/);
   });
 
-  it('throttles repeated failures for one name from one address with 429 and Retry-After', async () => {
+  it('answers wrong passwords past ten for one name from one address with 429 and a growing Retry-After, and still admits the right one', async () => {
     const u = await createUser(t, 'liaison');
     const attempt = (password: string) =>
       t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: u.user.username, password }, remoteAddress: '10.9.9.9' });
     for (let i = 0; i < 10; i++) expect((await attempt('not-the-password')).statusCode).toBe(401);
-    const refused = await attempt(u.password);
+    const refused = await attempt('still-not-it');
     expect(refused.statusCode).toBe(429);
-    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(refused.json()).toMatchObject({ status: 429 });
+    const first = Number(refused.headers['retry-after']);
+    expect(first).toBeGreaterThan(0);
+    const next = await attempt('nor-this-one');
+    expect(Number(next.headers['retry-after'])).toBeGreaterThan(first);
+    // The owner, from that same address, is never locked out by someone else's guesses.
+    const right = await attempt(u.password);
+    expect(right.statusCode).toBe(200);
     // Another address is not affected.
-    const other = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: u.user.username, password: u.password }, remoteAddress: '10.9.9.10' });
-    expect(other.statusCode).toBe(200);
+    const other = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: u.user.username, password: 'wrong-again' }, remoteAddress: '10.9.9.10' });
+    expect(other.statusCode).toBe(401);
   });
 
   it('lets 20 sign-ins a minute from one address through', async () => {
@@ -109,11 +115,11 @@ describe('session routes', () => {
 });
 
 describe('session cookie over HTTPS', () => {
-  it('is Secure when the public origin is https', async () => {
+  it('is Secure (and named __Host-lodestone_session) when the public origin is https', async () => {
     const t = await buildTestApp({ publicOrigin: 'https://rrg.example.gov' });
     try {
       const res = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: 'admin', password: ADMIN_PASSWORD } });
-      expect(res.cookies.find((c) => c.name === 'lodestone_session')?.secure).toBe(true);
+      expect(res.cookies.find((c) => c.name === '__Host-lodestone_session')?.secure).toBe(true);
       expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
     } finally {
       await t.close();

@@ -92,10 +92,11 @@ describe('socket abuse: one socket cannot hurt the others', () => {
     await new Promise((r) => setTimeout(r, 50));
     raw.ws.send('40');
     await waitFor(() => raw.frames.filter((f) => f.startsWith('40{')).length === 2, 5000, `the second namespace connect: ${raw.frames.filter((f) => !f.startsWith('43')).join(' | ').slice(0, 400)}`);
-    for (let i = 0; i < 5; i++) subscribeRaw();
-    await waitFor(() => raw.frames.filter((f) => /^43\d+\[/.test(f)).length === subscribeBurst + 5, 5000, 'the acks after rejoining');
+    // A fresh budget would serve a whole burst again; the kept one has refilled only what the time since allows.
+    for (let i = 0; i < subscribeBurst; i++) subscribeRaw();
+    await waitFor(() => raw.frames.filter((f) => /^43\d+\[/.test(f)).length === 2 * subscribeBurst, 5000, 'the acks after rejoining');
     const afterRejoin = raw.frames.filter((f) => /^43\d+\[/.test(f)).slice(subscribeBurst);
-    expect(afterRejoin.filter((f) => f.includes('"status":429')).length).toBeGreaterThanOrEqual(4);
+    expect(afterRejoin.filter((f) => f.includes('"status":429')).length).toBeGreaterThanOrEqual(subscribeBurst / 2);
     raw.ws.close();
   });
 

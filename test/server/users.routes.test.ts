@@ -19,7 +19,8 @@ describe('users routes', () => {
   const adminEvents = () => t.app.inject({ method: 'GET', url: '/api/v1/events?stream=admin&limit=1000', headers: { cookie: t.admin } }).then((r) => r.json().events as LodestoneEvent[]);
   const userCount = () => (t.app.lodestone.handle.sqlite.prepare('SELECT count(*) FROM users').pluck().get() as number);
 
-  const newUser = (username: string) => ({ username, displayName: 'New Person', password: 'long-enough-pw', role: 'member', agency: 'DOE', side: 'US' });
+  // Display names are unique among enabled accounts: each new account gets its own.
+  const newUser = (username: string) => ({ username, displayName: `New Person ${username}`, password: 'long-enough-pw', role: 'member', agency: 'DOE', side: 'US' });
 
   describe('admin routes, by role', () => {
     const routes = [

@@ -18,7 +18,7 @@ export interface DatabaseHandle {
   close(): void;
 }
 
-export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../../migrations');
+export const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../../migrations/sqlite');
 
 /** Turns `file:PATH` or `file::memory:` into what better-sqlite3 opens. */
 export function databasePath(url: string): string {

@@ -212,6 +212,8 @@ export const messages = sqliteTable(
     authorName: text('author_name').notNull(),
     authorAgency: text('author_agency').notNull(),
     authorSide: text('author_side', { enum: ['US', 'JP'] }).notNull(),
+    /** The author's role when they wrote it, shown beside the name; null for entries written before it was kept. */
+    authorRole: text('author_role', { enum: ['admin', 'lead', 'member', 'liaison', 'staff'] }),
     seq: integer('seq').notNull(),
     at: text('at').notNull(),
   },

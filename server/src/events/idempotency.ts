@@ -1,4 +1,6 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
+import { canonicalize } from '@lodestone/shared';
+import { hmacHex } from '../auth/server-secret.ts';
 import type { DatabaseHandle } from '../db/connection.ts';
 import { idempotencyKeys } from '../db/schema.ts';
 import type { Tx } from './event-log.ts';
@@ -34,6 +36,7 @@ export class IdempotencyStore {
   constructor(
     private readonly handle: DatabaseHandle,
     private readonly clock: () => Date,
+    private readonly secret: Buffer,
   ) {
     const t = idempotencyKeys;
     this.findQuery = handle.db
@@ -48,6 +51,16 @@ export class IdempotencyStore {
         ),
       )
       .prepare();
+  }
+
+  /**
+   * What tells a retry from another request under the same key: an HMAC of the canonical body
+   * under the server secret (not in the database), so that a body holding a password is not kept
+   * as a plain SHA-256 that could be cracked at hash speed from a backup. Throws on a body nested
+   * too deeply to walk.
+   */
+  requestHash(body: unknown): string {
+    return hmacHex(this.secret, canonicalize(body ?? null));
   }
 
   /** The stored answer for this scope, if one was kept in the last 24 h. */

@@ -7,6 +7,11 @@ import { IdempotentReplay, type IdempotencyScope, type IdempotencyStore } from '
 export interface Mutation {
   actor: Actor;
   idempotency?: IdempotencyScope & { status: number };
+  /**
+   * The answer as it is kept for replays, when it differs from the first one: a secret shown
+   * once (a new token) must never rest in the idempotency table, nor so in any backup.
+   */
+  replayAs?: (result: unknown) => unknown;
 }
 
 /**
@@ -26,7 +31,7 @@ export function commit<T>(log: EventLog, store: IdempotencyStore, mutation: Muta
       }
     }
     const result = work(tx);
-    if (scope) store.save(tx, scope, scope.status, JSON.stringify(result));
+    if (scope) store.save(tx, scope, scope.status, JSON.stringify(mutation.replayAs ? mutation.replayAs(result) : result));
     return result;
   };
   if (!now) return log.enqueue(change);

@@ -1,14 +1,22 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { canonicalize } from '@lodestone/shared';
-import { sha256Hex } from '../events/event-log.ts';
 import { IdempotentReplay, type IdempotencyScope } from '../events/idempotency.ts';
 import { ProblemError, problems } from '../http/problem.ts';
+import type { AllowedOrigins } from '../http/origins.ts';
 import type { AuthUser } from '../auth/policy.ts';
 import type { RouteAccess } from '../auth/access.ts';
 import { DISABLED } from '../features/users/sessions.service.ts';
 
 export const SESSION_COOKIE = 'lodestone_session';
+
+/**
+ * The session cookie's name: under HTTPS `__Host-lodestone_session`, which browsers accept only
+ * when Secure, Path=/ and without Domain (so no sibling subdomain or plain-HTTP page can set or
+ * shadow it); over plain HTTP, where that prefix cannot be used, `lodestone_session`.
+ */
+export function sessionCookieName(origins: Pick<AllowedOrigins, 'secure'>): string {
+  return origins.secure() ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
+}
 
 export interface Auth {
   user: AuthUser;
@@ -60,7 +68,7 @@ export function authenticate(app: FastifyInstance, request: FastifyRequest): Aut
     const found = match?.[1] ? tokens.resolve(match[1]) : null;
     return found ? { user: found.user, tokenId: found.tokenId } : null;
   }
-  const cookie = request.cookies[SESSION_COOKIE];
+  const cookie = request.cookies[sessionCookieName(app.lodestone.origins)];
   if (!cookie) return null;
   const found = sessions.check(cookie);
   if (found === DISABLED) return DISABLED;
@@ -126,7 +134,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     }
     let requestHash: string;
     try {
-      requestHash = sha256Hex(canonicalize(request.body ?? null));
+      requestHash = app.lodestone.idempotency.requestHash(request.body);
     } catch {
       // Only a body nested too deeply to walk gets here; no route accepts one.
       throw problems.invalid([{ path: '', message: 'is nested too deeply', code: 'too_deep' }], 'The request body is nested too deeply.');

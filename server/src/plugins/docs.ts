@@ -13,11 +13,12 @@ export const docsPlugin = fp(async (app: FastifyInstance) => {
         version: '1',
         description:
           'Live coordination room of the U.S.–Japan Critical Minerals Supply Security Rapid Response Group. ' +
-          'Errors are RFC 9457 problem details. Every POST accepts an Idempotency-Key header (1–128 characters).',
+          'Errors are RFC 9457 problem details. Every POST accepts an Idempotency-Key header (1–128 characters); ' +
+          'a replay of POST /tokens answers the same status and body with `token: null` (the secret is shown once and never stored).',
       },
       components: {
         securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'lodestone_session' },
+          session: { type: 'apiKey', in: 'cookie', name: 'lodestone_session', description: 'Named __Host-lodestone_session when the app is served over HTTPS' },
           bearer: { type: 'http', scheme: 'bearer', description: 'A personal API token' },
         },
       },

@@ -4,8 +4,10 @@ import { Server } from 'socket.io';
 import type { LodestoneEvent } from '@lodestone/shared';
 import { FrameAcks } from '../realtime/ack-frame.ts';
 import { checkFrameAcks } from '../realtime/frame-acks-check.ts';
-import { ConnectionBudgets, SOCKET_LIMITS, meterPackets, type BudgetStore, type SocketLimits } from '../realtime/budgets.ts';
+import { CredentialBudgetStore, SOCKET_LIMITS, meterPackets, type BudgetStore, type SocketLimits } from '../realtime/budgets.ts';
+import { MemoryCredentialBudgets, type CredentialBudgets } from '../realtime/credential-budgets.ts';
 import { MemoryCutOffs, type CutOffLedger } from '../realtime/cut-offs.ts';
+import { EngineGate } from '../realtime/engine-gate.ts';
 import { authenticateHandshakes } from '../realtime/handshake.ts';
 import { Notices } from '../realtime/notices.ts';
 import { MemoryPresence, Presence, type PresenceRegistry } from '../realtime/presence.ts';
@@ -15,6 +17,9 @@ import { joinIdentityRooms, streamsOf } from '../realtime/rooms.ts';
 import { closeExpiredSessions } from '../realtime/session-sweep.ts';
 import { serveSubscriptions } from '../realtime/subscriptions.ts';
 import { credentialOf, type LodestoneSocket, type RealtimeServer } from '../realtime/types.ts';
+import type { IncomingMessage } from 'node:http';
+import proxyAddr from '@fastify/proxy-addr';
+import { sessionCookieName } from './auth.ts';
 
 export type { SocketData, RealtimeServer } from '../realtime/types.ts';
 export { SOCKET_LIMITS, type SocketLimits } from '../realtime/budgets.ts';
@@ -22,12 +27,28 @@ export { SOCKET_LIMITS, type SocketLimits } from '../realtime/budgets.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     io: RealtimeServer;
+    /** The socket budgets of sessions and tokens, and the gate before Engine.IO sessions (diagnostics, tests). */
+    socketGuards: { credentials: CredentialBudgets; gate: EngineGate };
   }
 }
 
 export interface RealtimeOptions {
   limits?: Partial<SocketLimits>;
+  /** Engine.IO sessions without a live session cookie one address may hold at once. */
+  anonymousPerAddress?: number;
+  /** Fastify's trustProxy as built from TRUST_PROXY: the anonymous cap counts the client behind a trusted proxy, as request.ip does. */
+  trustProxy?: boolean | string[] | ((address: string, hop: number) => boolean);
 }
+
+/** The client's address as Fastify's request.ip would give it under the same trustProxy. */
+function clientAddress(trust: RealtimeOptions['trustProxy']): ((req: IncomingMessage) => string) | undefined {
+  if (trust === undefined || trust === false) return undefined;
+  const trusts = trust === true ? () => true : typeof trust === 'function' ? trust : proxyAddr.compile(trust);
+  return (req) => proxyAddr(req, trusts);
+}
+
+/** A session that has joined no namespace this long after its handshake is closed. */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 /** How often sockets of expired sessions are looked for (sign-out and disabling act at once). */
 const SESSION_SWEEP_MS = 2_000;
@@ -41,23 +62,41 @@ const SESSION_SWEEP_MS = 2_000;
 export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeOptions) => {
   const limits: SocketLimits = { ...SOCKET_LIMITS, ...options.limits };
   const { log, sessions, tokens, users, incidents, streamAccess, signals, origins } = app.lodestone;
+  const gate = new EngineGate({
+    origins,
+    anonymousPerAddress: options.anonymousPerAddress ?? 16,
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    addressOf: clientAddress(options.trustProxy),
+    signedIn: (cookieHeader) => {
+      const secret = cookieHeader ? app.parseCookie(cookieHeader)[sessionCookieName(origins)] : undefined;
+      return secret !== undefined && sessions.resolve(secret) !== null;
+    },
+  });
   const io: RealtimeServer = new Server(app.server, {
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
     cors: undefined,
     parser: rawJsonParser,
+    allowRequest: gate.allowRequest,
+    connectTimeout: CONNECT_TIMEOUT_MS,
   });
+  // Before Socket.IO's own listener: the gate's timer must be set first, so that it fires before
+  // Socket.IO's connectTimeout starts the graceful close that would wait for a poll.
+  io.engine.prependListener('connection', (conn: Parameters<EngineGate['connected']>[0]) => gate.connected(conn));
+  io.engine.on('connection_error', (error: { req?: Parameters<EngineGate['failed']>[0] }) => gate.failed(error.req));
   app.decorate('io', io);
 
   const frameAcks = new FrameAcks(await frameAcksWork(app));
   const cutOffs: CutOffLedger = new MemoryCutOffs(limits);
-  const budgets: BudgetStore = new ConnectionBudgets(limits);
+  const credentials: CredentialBudgets = new MemoryCredentialBudgets(limits);
+  const budgets: BudgetStore = new CredentialBudgetStore(limits, credentials);
+  app.decorate('socketGuards', { credentials, gate });
   const registry: PresenceRegistry = new MemoryPresence();
   const presence = new Presence(io, registry);
   const notices = new Notices(io, incidents);
 
-  authenticateHandshakes(io, { origins, sessions, tokens, cutOffs, parseCookie: (header) => app.parseCookie(header) });
+  authenticateHandshakes(io, { origins, sessions, tokens, cutOffs, credentials, gate, parseCookie: (header) => app.parseCookie(header) });
 
   /** A socket that sent too many packets: cut off, and counted against its session or token. */
   function flooded(socket: LodestoneSocket): void {
@@ -71,7 +110,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
     joinIdentityRooms(socket);
     const budget = budgets.of(socket.conn, credentialOf(socket.data));
     meterPackets(socket, budget, flooded);
-    serveSubscriptions(socket, budget, { log, streamAccess, presence, frameAcks });
+    serveSubscriptions(socket, budget, { log, streamAccess, presence, frameAcks, socketBufferBytes: limits.socketBufferBytes });
     socket.on('disconnecting', () => {
       const streams = streamsOf(socket);
       socket.once('disconnect', () => streams.forEach((stream) => presence.left(stream, socket)));
@@ -89,6 +128,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
 
   const sweep = setInterval(() => {
     cutOffs.sweep();
+    credentials.sweep();
     closeExpiredSessions(io, sessions);
   }, SESSION_SWEEP_MS);
   sweep.unref();

@@ -1,55 +1,65 @@
+import type { CredentialBudgets, CredentialLimits } from './credential-budgets.ts';
 import type { LodestoneSocket } from './types.ts';
 
 /**
- * What one socket may send. A subscribe can read 500 events, so subscribes draw on a bucket of
- * `subscribeBurst` refilled at `subscribesPerSecond`; past it the ack is a 429 with `retryAfter`
- * (seconds). A socket sending more than `packetsPerSecond` packets of any kind is cut off; a
- * session or token cut off `cutOffsToBlock` times within a minute is refused at the handshake
- * ('too many requests', with `data.retryAfter`) for `blockMs`, so reconnecting does not buy a
- * flooder a fresh budget, while one slip of one tab does not lock out the others.
+ * What sockets may send and hold. Subscribes (each can read 500 events) and the catch-up bytes
+ * they send are budgeted per credential, a session or a token, over all its sockets, which are
+ * capped (credential-budgets.ts): past a budget the ack is a 429 with `retryAfter` (seconds). A
+ * socket whose unsent output is over `socketBufferBytes` gets no catch-up either (429) until it
+ * has read what it was sent, so a client that does not read cannot pile memory up in the server.
+ * A socket sending more than `packetsPerSecond` packets of any kind is cut off; a session or
+ * token cut off `cutOffsToBlock` times within a minute is refused at the handshake ('too many
+ * requests', with `data.retryAfter`) for `blockMs`, so reconnecting does not buy a flooder a
+ * fresh budget, while one slip of one tab does not lock out the others.
  */
-export interface SocketLimits {
-  subscribeBurst: number;
-  subscribesPerSecond: number;
+export interface SocketLimits extends CredentialLimits {
   packetsPerSecond: number;
   cutOffsToBlock: number;
   blockMs: number;
+  socketBufferBytes: number;
 }
 
-export const SOCKET_LIMITS: SocketLimits = { subscribeBurst: 20, subscribesPerSecond: 10, packetsPerSecond: 200, cutOffsToBlock: 3, blockMs: 10_000 };
+const MIB = 1024 * 1024;
+
+export const SOCKET_LIMITS: SocketLimits = {
+  socketsPerSession: 10,
+  socketsPerToken: 4,
+  subscribeBurst: 20,
+  subscribesPerSecond: 10,
+  catchUpBurstBytes: 8 * MIB,
+  catchUpBytesPerSecond: 1 * MIB,
+  socketBufferBytes: 2 * MIB,
+  packetsPerSecond: 200,
+  cutOffsToBlock: 3,
+  blockMs: 10_000,
+};
 
 /** What a socket draws on for what it sends. */
 export interface Budget {
-  /** Counts a packet; false when too many were sent this second. */
+  /** Counts a packet of this connection; false when too many were sent this second. */
   packet(): boolean;
-  /** Takes a subscribe: 0 when allowed, else the seconds until one is. */
+  /** Takes a subscribe of this credential: 0 when allowed, else the seconds until one is. */
   subscribe(): number;
+  /** 0 when this credential may be sent catch-up now, else the seconds until it may. */
+  catchUpWait(): number;
+  /** Counts catch-up bytes sent to this credential. */
+  spendCatchUp(bytes: number): void;
 }
 
-/**
- * Where budgets are kept. Today one per Engine.IO connection, in this process; budgets per
- * session or token (issue 14), shared by several nodes, change this and nothing else.
- */
+/** Where budgets are kept: packets per Engine.IO connection, the rest per credential. */
 export interface BudgetStore {
   of(connection: object, credential: string): Budget;
 }
 
-/**
- * A connection's budgets: a token bucket for subscribes, a one-second window for packets. Times
- * are `performance.now()`, which never steps back as the wall clock can.
- */
-export class SocketBudget implements Budget {
+/** A one-second window of packets; times are `performance.now()`, which never steps back. */
+export class PacketWindow {
   private windowStart = 0;
   private packets = 0;
-  private tokens: number;
-  private refilledAt = 0;
 
   constructor(
-    private readonly limits: SocketLimits,
+    private readonly packetsPerSecond: number,
     private readonly now: () => number = () => performance.now(),
-  ) {
-    this.tokens = limits.subscribeBurst;
-  }
+  ) {}
 
   packet(): boolean {
     const now = this.now();
@@ -57,35 +67,36 @@ export class SocketBudget implements Budget {
       this.windowStart = now;
       this.packets = 0;
     }
-    return ++this.packets <= this.limits.packetsPerSecond;
-  }
-
-  subscribe(): number {
-    const now = this.now();
-    const { subscribeBurst, subscribesPerSecond } = this.limits;
-    this.tokens = Math.min(subscribeBurst, this.tokens + ((now - this.refilledAt) / 1000) * subscribesPerSecond);
-    this.refilledAt = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - this.tokens) / subscribesPerSecond));
+    return ++this.packets <= this.packetsPerSecond;
   }
 }
 
-/** One budget per Engine.IO connection: leaving the namespace and joining again keeps it. */
-export class ConnectionBudgets implements BudgetStore {
-  private readonly budgets = new WeakMap<object, Budget>();
+/**
+ * One packet window per Engine.IO connection (leaving the namespace and joining again keeps it),
+ * subscribes and catch-up drawn from the credential's budgets.
+ */
+export class CredentialBudgetStore implements BudgetStore {
+  private readonly windows = new WeakMap<object, PacketWindow>();
 
-  constructor(private readonly limits: SocketLimits) {}
+  constructor(
+    private readonly limits: SocketLimits,
+    private readonly credentials: CredentialBudgets,
+  ) {}
 
-  of(connection: object): Budget {
-    let budget = this.budgets.get(connection);
-    if (!budget) {
-      budget = new SocketBudget(this.limits);
-      this.budgets.set(connection, budget);
+  of(connection: object, credential: string): Budget {
+    let window = this.windows.get(connection);
+    if (!window) {
+      window = new PacketWindow(this.limits.packetsPerSecond);
+      this.windows.set(connection, window);
     }
-    return budget;
+    const packets = window;
+    const credentials = this.credentials;
+    return {
+      packet: () => packets.packet(),
+      subscribe: () => credentials.subscribe(credential),
+      catchUpWait: () => credentials.catchUpWait(credential),
+      spendCatchUp: (bytes) => credentials.spendCatchUp(credential, bytes),
+    };
   }
 }
 

@@ -97,11 +97,11 @@ export class Presence {
   /** A socket subscribed to `stream` (again, perhaps). */
   joined(stream: StreamName, socket: LodestoneSocket, reading: PresenceReading): void {
     if (!stream.startsWith('incident:')) return;
-    const { id, displayName, agency, side } = socket.data.user;
+    const { id, displayName, agency, side, role } = socket.data.user;
     const listRoom = rooms.presenceList(stream);
     if (reading === 'list') void socket.join(listRoom);
     else void socket.leave(listRoom);
-    this.registry.join(stream, { id, displayName, agency, side }, socket.id, reading);
+    this.registry.join(stream, { id, displayName, agency, side, role }, socket.id, reading);
     this.batch(stream).joiners.add(socket.id);
   }
 

@@ -5,6 +5,7 @@ import type { FrameAcks } from './ack-frame.ts';
 import type { Budget } from './budgets.ts';
 import type { Presence } from './presence.ts';
 import { RawJson } from './raw-json-parser.ts';
+import { unsentBytes } from './socket-buffer.ts';
 import type { LodestoneSocket } from './types.ts';
 
 export interface SubscriptionDeps {
@@ -12,7 +13,12 @@ export interface SubscriptionDeps {
   streamAccess: StreamAccess;
   presence: Presence;
   frameAcks: FrameAcks;
+  /** A socket with more unsent bytes than this gets no catch-up until it has read them. */
+  socketBufferBytes: number;
 }
+
+const TOO_MANY = 'Too many subscriptions: try again shortly';
+const TOO_MUCH_CATCH_UP = 'Too many events to catch up on: try again shortly';
 
 /**
  * The subscribe / catch-up protocol of one socket: `subscribe` checks read access, joins the
@@ -20,13 +26,13 @@ export interface SubscriptionDeps {
  * `unsubscribe` leaves it.
  */
 export function serveSubscriptions(socket: LodestoneSocket, budget: Budget, deps: SubscriptionDeps): void {
-  const { log, streamAccess, presence, frameAcks } = deps;
+  const { log, streamAccess, presence, frameAcks, socketBufferBytes } = deps;
   frameAcks.track(socket);
 
   socket.on('subscribe', (raw, ack) => {
     if (typeof ack !== 'function') return;
     const retryAfter = budget.subscribe();
-    if (retryAfter > 0) return ack({ ok: false, error: { status: 429, title: 'Too many subscriptions: try again shortly', retryAfter } });
+    if (retryAfter > 0) return ack(tooMany(TOO_MANY, retryAfter));
     const answer = subscribe(raw, frameAcks.idOf(socket, ack));
     // The events of an ack are spliced from their stored JSON (the wire format is unchanged);
     // with a frame id, the ack with events has gone already, as one pre-encoded frame.
@@ -49,17 +55,29 @@ export function serveSubscriptions(socket: LodestoneSocket, budget: Budget, deps
     if (!decision.ok) return { ok: false, error: { status: decision.status, title: decision.title } };
     const head = log.head(stream);
     const missed = after !== undefined && after < head;
+    if (missed) {
+      // Catch-up is what an amplification attack asks for: bounded per credential, and not
+      // piled on a socket that has not read what it was sent.
+      const wait = unsentBytes(socket) > socketBufferBytes ? 1 : budget.catchUpWait();
+      if (wait > 0) return tooMany(TOO_MUCH_CATCH_UP, wait);
+    }
     void socket.join(stream);
     presence.joined(stream, socket, parsed.data.presence ?? 'list');
     if (missed && frameId !== undefined) {
       const rows = log.readBytes(stream, after, SUBSCRIBE_ACK_LIMIT + 1);
+      budget.spendCatchUp(rows.slice(0, SUBSCRIBE_ACK_LIMIT).reduce((sum, row) => sum + row.length, 0));
       frameAcks.send(socket, frameId, rows.slice(0, SUBSCRIBE_ACK_LIMIT), head, rows.length > SUBSCRIBE_ACK_LIMIT);
       return SENT;
     }
     const events = missed ? log.readJson(stream, after, SUBSCRIBE_ACK_LIMIT + 1) : [];
     const more = events.length > SUBSCRIBE_ACK_LIMIT;
+    budget.spendCatchUp(events.slice(0, SUBSCRIBE_ACK_LIMIT).reduce((sum, text) => sum + Buffer.byteLength(text), 0));
     return new RawJson(`{"ok":true,"events":[${events.slice(0, SUBSCRIBE_ACK_LIMIT).join(',')}],"head":${head},"more":${more}}`);
   }
+}
+
+function tooMany(title: string, retryAfter: number): SubscribeAck {
+  return { ok: false, error: { status: 429, title, retryAfter } };
 }
 
 /** What `subscribe` answers when it has sent the ack itself. */

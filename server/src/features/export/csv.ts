@@ -14,7 +14,7 @@ const BOM = '\uFEFF';
 export function renderCsv(r: RecordModel): string {
   const lines = [r.words.csv.map(safeCell).join(',')];
   for (const e of r.timeline) {
-    lines.push([e.seq, e.times.utc, e.times.washington, e.times.tokyo, e.type, e.kind, e.actor, e.agency, e.side, e.text].map(safeCell).join(','));
+    lines.push([e.seq, e.times.utc, e.times.washington, e.times.tokyo, e.type, e.kind, e.actor, e.agency, e.side, e.text, e.role].map(safeCell).join(','));
   }
   return `${BOM}${lines.join('\r\n')}\r\n`;
 }

@@ -11,6 +11,7 @@ import { renderMarkdown } from './markdown.ts';
 import { renderCsv } from './csv.ts';
 import { renderJson } from './json.ts';
 import { PdfRenderer, RecordNotFound } from './pdf-renderer.ts';
+import { PdfQueue } from './pdf-queue.ts';
 
 const IdParams = z.strictObject({ id: Id });
 const ExportQuery = z.strictObject({
@@ -31,6 +32,8 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
   const { sqlite } = services.handle;
   const pdf = new PdfRenderer(sqlite.memory ? null : sqlite.name);
   app.addHook('onClose', () => pdf.close());
+  // One render at a time per user, a few waiting per user and in all, users taking turns (finding 6 of issue 14).
+  const queue = new PdfQueue();
   const exporters = onIncident(services.incidents, rules.exportRecord, notAllowed.exportRecord, (request: FastifyRequest) => ({
     incidentId: pathId(request.params, 'incident'),
   }));
@@ -40,10 +43,11 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
     { config: exporters.config,
       schema: {
         tags: ['export'],
-        summary: 'The after-action record (leads, members of the incident, staff) as a download: markdown, pdf, csv (timeline) or json (with the hash chain)',
+        summary:
+          'The after-action record (leads, members of the incident, staff) as a download: markdown, pdf, csv (timeline) or json (with the hash chain). PDFs render one at a time per user, users taking turns; past 4 waiting for one user or 64 in all, 429 with Retry-After',
         params: schemaOf(IdParams),
         querystring: schemaOf(ExportQuery),
-        response: refusals(400, 404),
+        response: refusals(400, 404, 429),
       },
     },
     async (request, reply) => {
@@ -56,16 +60,29 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
       const { code } = services.incidents.row(id) ?? { code: null };
       if (code === null) throw problems.notFound('incident');
       let body: string | Buffer;
-      if (query.format === 'pdf' && pdf.readsDatabase) {
-        // A PDF of a long incident takes seconds: the worker reads, builds and renders it.
-        body = await pdf.renderIncident({ incidentId: id, lang, generatedBy, now: services.context.now() }).catch((error: unknown) => {
+      if (query.format === 'pdf') {
+        // A client that goes away before its turn leaves the queue.
+        const abandoned = new AbortController();
+        reply.raw.once('close', () => {
+          if (!reply.raw.writableFinished) abandoned.abort();
+        });
+        body = await queue.run(
+          user.id,
+          async () => {
+            // A PDF of a long incident takes seconds: with a database file the PDF process reads, builds and renders it.
+            if (pdf.readsDatabase) return pdf.renderIncident({ incidentId: id, lang, generatedBy, now: services.context.now() });
+            const record = buildRecord(services, id, lang, generatedBy);
+            if (!record) throw new RecordNotFound('incident');
+            return pdf.render(record);
+          },
+          abandoned.signal,
+        ).catch((error: unknown) => {
           throw error instanceof RecordNotFound ? problems.notFound('incident') : error;
         });
       } else {
         const record = buildRecord(services, id, lang, generatedBy);
         if (!record) throw problems.notFound('incident');
-        body =
-          query.format === 'markdown' ? renderMarkdown(record) : query.format === 'csv' ? renderCsv(record) : query.format === 'json' ? renderJson(record) : await pdf.render(record);
+        body = query.format === 'markdown' ? renderMarkdown(record) : query.format === 'csv' ? renderCsv(record) : renderJson(record);
       }
       return reply
         .header('content-type', format.type)

@@ -61,9 +61,11 @@ export const labels = {
     unassigned: 'unassigned',
     fields: { title: 'title', summary: 'summary', status: 'status', severity: 'severity', tlp: 'marking', minerals: 'minerals', usLeadId: 'US co-lead', jpLeadId: 'JP co-lead', lessons: 'lessons learned', ownerId: 'owner', agency: 'agency', provision: 'provision', priority: 'priority', dueAt: 'due date', description: 'description' } as Record<string, string>,
     /** The header row of the CSV (the timeline). */
-    csv: ['seq', 'utc', 'washington', 'tokyo', 'type', 'kind', 'actor', 'agency', 'side', 'text'],
+    csv: ['seq', 'utc', 'washington', 'tokyo', 'type', 'kind', 'actor', 'agency', 'side', 'text', 'role'],
+    /** A role beside a name ("DOE lead"): who wrote something is never told by the name alone. */
+    roles: { admin: 'admin', lead: 'lead', member: 'member', liaison: 'liaison', staff: 'staff' } as Record<string, string>,
     person: (name: string, agency: string) => `${name} (${agency})`,
-    who: (name: string, agency: string, side: string) => `${name} (${agency}, ${side})`,
+    who: (name: string, agency: string, side: string, role = '') => `${name} (${role ? `${agency} ${role}` : agency}, ${side})`,
     mineral: (name: string, other: string) => `${name} (${other})`,
     history: (status: string, severity: string, actor: string) => `Status: ${status}, severity: ${severity} (${actor})`,
     /** Between items of a list. */
@@ -148,9 +150,10 @@ export const labels = {
     system: 'システム',
     unassigned: '未割当',
     fields: { title: '件名', summary: '概要', status: '状態', severity: '深刻度', tlp: '取扱区分', minerals: '対象鉱物', usLeadId: '米国側共同リード', jpLeadId: '日本側共同リード', lessons: '教訓', ownerId: '担当者', agency: '機関', provision: '条項', priority: '優先度', dueAt: '期限', description: '説明' } as Record<string, string>,
-    csv: ['番号', 'UTC', 'ワシントン', '東京', '種類', '区分', '実行者', '機関', '側', '内容'],
+    csv: ['番号', 'UTC', 'ワシントン', '東京', '種類', '区分', '実行者', '機関', '側', '内容', '役割'],
+    roles: { admin: '管理者', lead: 'リード', member: 'メンバー', liaison: 'リエゾン', staff: 'スタッフ' } as Record<string, string>,
     person: (name: string, agency: string) => `${name}（${agency}）`,
-    who: (name: string, agency: string, side: string) => `${name}（${agency}、${side}）`,
+    who: (name: string, agency: string, side: string, role = '') => `${name}（${role ? `${agency} ${role}` : agency}、${side}）`,
     mineral: (name: string, other: string) => `${name}（${other}）`,
     history: (status: string, severity: string, actor: string) => `状態：${status}、深刻度：${severity}（${actor}）`,
     sep: '、',

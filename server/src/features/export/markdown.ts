@@ -54,20 +54,20 @@ export function renderMarkdown(r: RecordModel): string {
   out.push(`## ${w.timeline}`, '', `_${w.timeColumns}_`, '');
   for (const e of r.timeline) {
     const kind = e.kind === 'decision' ? `**${w.decision}** ` : e.kind === 'note' ? '' : `_${w.system}_ `;
-    const who = e.kind === 'system' ? '' : `${w.who(mdText(e.actor), mdText(e.agency), e.side)}: `;
+    const who = e.kind === 'system' ? '' : `${w.who(mdText(e.actor), mdText(e.agency), e.side, e.role)}: `;
     out.push(`- \`#${e.seq}\` ${when(e.times)} — ${kind}${who}${mdText(e.text)}`);
   }
   out.push('');
 
   out.push(`## ${w.decisions}`, '');
   if (r.decisions.length === 0) out.push(w.noDecisions);
-  r.decisions.forEach((d, n) => out.push(`${n + 1}. ${when(d.times)} — ${w.person(mdText(d.actor), mdText(d.agency))}: ${mdText(d.text)}`));
+  r.decisions.forEach((d, n) => out.push(`${n + 1}. ${when(d.times)} — ${w.who(mdText(d.actor), mdText(d.agency), d.side, d.role)}: ${mdText(d.text)}`));
   out.push('');
 
   out.push(`## ${w.alerts}`, '');
   if (r.alerts.length === 0) out.push(w.noAlerts);
   for (const a of r.alerts) {
-    out.push(`### ${mdText(a.title)}`, '', `- ${w.posted}: ${when(a.posted)} — ${w.who(mdText(a.poster.displayName), mdText(a.poster.agency), a.poster.side)} · TLP:${a.tlp} · ${w.severities[a.severity]}`);
+    out.push(`### ${mdText(a.title)}`, '', `- ${w.posted}: ${when(a.posted)} — ${w.who(mdText(a.poster.displayName), mdText(a.poster.agency), a.poster.side, a.posterRole)} · TLP:${a.tlp} · ${w.severities[a.severity]}`);
     if (a.written) out.push(`- ${w.written}: ${when(a.written)}`);
     for (const side of ['US', 'JP'] as const) {
       const acks = a.acks.filter((k) => k.side === side);

@@ -96,7 +96,7 @@ export function renderPdf(r: RecordModel): Promise<Buffer> {
   heading(w.timeline);
   para(w.timeColumns, 8, '#4f5b69');
   for (const e of r.timeline) {
-    const who = e.kind === 'system' ? w.system : w.who(e.actor, e.agency, e.side);
+    const who = e.kind === 'system' ? w.system : w.who(e.actor, e.agency, e.side, e.role);
     const tag = e.kind === 'decision' ? `[${w.decision}] ` : '';
     doc.fontSize(7.5).fillColor('#4f5b69').text(`#${e.seq}  ${when(e.times)}  ${who}`, MARGIN, doc.y, { width });
     doc.fontSize(9).fillColor(e.kind === 'decision' ? '#153a66' : e.kind === 'system' ? '#4f5b69' : '#000000').text(`${tag}${e.text}`, MARGIN + 8, doc.y, { width: width - 8 });
@@ -107,7 +107,7 @@ export function renderPdf(r: RecordModel): Promise<Buffer> {
   if (r.decisions.length === 0) para(w.noDecisions);
   r.decisions.forEach((d, n) => {
     para(`${n + 1}. ${d.text}`, 10);
-    para(`${w.person(d.actor, d.agency)} — ${when(d.times)}`, 8, '#4f5b69');
+    para(`${w.who(d.actor, d.agency, d.side, d.role)} — ${when(d.times)}`, 8, '#4f5b69');
     doc.moveDown(0.2);
   });
 
@@ -115,7 +115,7 @@ export function renderPdf(r: RecordModel): Promise<Buffer> {
   if (r.alerts.length === 0) para(w.noAlerts);
   for (const a of r.alerts) {
     para(a.title, 10);
-    para(`${w.posted}: ${when(a.posted)} — ${w.who(a.poster.displayName, a.poster.agency, a.poster.side)} · TLP:${a.tlp} · ${w.severities[a.severity]}`, 8, '#4f5b69');
+    para(`${w.posted}: ${when(a.posted)} — ${w.who(a.poster.displayName, a.poster.agency, a.poster.side, a.posterRole)} · TLP:${a.tlp} · ${w.severities[a.severity]}`, 8, '#4f5b69');
     if (a.written) para(`${w.written}: ${when(a.written)}`, 8, '#4f5b69');
     for (const side of ['US', 'JP'] as const) {
       const acks = a.acks.filter((k) => k.side === side);

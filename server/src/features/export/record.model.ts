@@ -5,6 +5,7 @@ import {
   mineralsById,
   provisionsById,
   type Action,
+  type Actor,
   type Alert,
   type Incident,
   type IncidentMember,
@@ -29,6 +30,8 @@ export interface TimelineRow {
   actor: string;
   agency: string;
   side: string;
+  /** The actor's role in the record's language, as recorded with the event (else their role now); '' for the system. */
+  role: string;
   text: string;
 }
 
@@ -48,7 +51,7 @@ export interface RecordModel {
   timeline: TimelineRow[];
   decisions: TimelineRow[];
   /** `written`: when the alert was written (observedAt), if a minute or more before it was posted. */
-  alerts: (Alert & { posted: ThreeZones; written: ThreeZones | null; acks: { name: string; agency: string; side: string; at: ThreeZones }[] })[];
+  alerts: (Alert & { posterRole: string; posted: ThreeZones; written: ThreeZones | null; acks: { name: string; agency: string; side: string; at: ThreeZones }[] })[];
   actions: (Action & { provisionName: string; due: ThreeZones | null; completed: ThreeZones | null; overdue: boolean; statusName: string })[];
   metrics: {
     firstAlertToOpenedMs: number | null;
@@ -61,7 +64,10 @@ export interface RecordModel {
   chain: { algorithm: string; head: string };
 }
 
-function row(event: LodestoneEvent, w: Labels, lang: Lang, nameOf: NameOf): TimelineRow {
+/** The role shown beside an actor: the one recorded with the event, else (events from before roles were recorded) the account's role now. */
+export type RoleOf = (actor: Actor) => string;
+
+function row(event: LodestoneEvent, w: Labels, lang: Lang, nameOf: NameOf, roleOf: RoleOf): TimelineRow {
   const message = event.type === 'message.posted' || event.type === 'decision.recorded' ? (event.data as Message) : null;
   return {
     seq: event.seq,
@@ -72,6 +78,7 @@ function row(event: LodestoneEvent, w: Labels, lang: Lang, nameOf: NameOf): Time
     actor: event.actor?.displayName ?? w.system,
     agency: event.actor?.agency ?? '',
     side: event.actor?.side ?? '',
+    role: event.actor ? roleOf(event.actor) : '',
     text: message ? message.body : describeEvent(event, w, lang, nameOf),
   };
 }
@@ -104,7 +111,11 @@ export function buildRecord(services: Services, incidentId: string, lang: Lang, 
     const user = services.users.row(id);
     return user ? { displayName: user.displayName, agency: user.agency } : null;
   };
-  const timeline = events.map((e) => row(e, w, lang, nameOf));
+  const roleOf: RoleOf = (actor) => {
+    const role = actor.role ?? services.users.row(actor.id)?.role;
+    return role ? (w.roles[role] ?? role) : '';
+  };
+  const timeline = events.map((e) => row(e, w, lang, nameOf, roleOf));
   const actions = services.actions.byIncident(incidentId).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   const linked = [...alerts].sort((a, b) => a.postedAt.localeCompare(b.postedAt));
   const opened = Date.parse(incident.createdAt);
@@ -137,6 +148,7 @@ export function buildRecord(services: Services, incidentId: string, lang: Lang, 
     decisions: timeline.filter((r) => r.kind === 'decision'),
     alerts: linked.map((a) => ({
       ...a,
+      posterRole: roleOf(a.poster),
       posted: threeZones(a.postedAt),
       written: a.observedAt && Date.parse(a.postedAt) - Date.parse(a.observedAt) >= WRITTEN_APART_MS ? threeZones(a.observedAt) : null,
       acks: a.acknowledgements.map((k) => ({ name: k.displayName, agency: k.agency, side: k.side, at: threeZones(k.at) })),

@@ -18,7 +18,7 @@ function toMessage(row: MessageRow): Message {
     incidentId: row.incidentId,
     kind: row.kind,
     body: row.body,
-    author: { id: row.authorId, displayName: row.authorName, agency: row.authorAgency, side: row.authorSide },
+    author: { id: row.authorId, displayName: row.authorName, agency: row.authorAgency, side: row.authorSide, ...(row.authorRole ? { role: row.authorRole } : {}) },
     at: row.at,
     seq: row.seq,
   };
@@ -35,7 +35,7 @@ export class TimelineService {
     const p = (name: string) => sql.placeholder(name);
     this.insertMessage = ctx.handle.db
       .insert(messages)
-      .values({ id: p('id'), incidentId: p('incidentId'), kind: p('kind'), body: p('body'), authorId: p('authorId'), authorName: p('authorName'), authorAgency: p('authorAgency'), authorSide: p('authorSide'), seq: p('seq'), at: p('at') })
+      .values({ id: p('id'), incidentId: p('incidentId'), kind: p('kind'), body: p('body'), authorId: p('authorId'), authorName: p('authorName'), authorAgency: p('authorAgency'), authorSide: p('authorSide'), authorRole: p('authorRole'), seq: p('seq'), at: p('at') })
       .prepare();
   }
 
@@ -63,6 +63,7 @@ export class TimelineService {
         authorName: mutation.actor.displayName,
         authorAgency: mutation.actor.agency,
         authorSide: mutation.actor.side,
+        authorRole: mutation.actor.role ?? null,
         seq: message.seq,
         at: tx.at,
       });

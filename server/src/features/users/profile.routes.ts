@@ -23,7 +23,8 @@ export async function profileRoutes(app: FastifyInstance): Promise<void> {
       config: { allowedBeforePasswordChange: true },
       schema: {
         tags: ['session'],
-        summary: 'Change your password; your other sessions end. An account that must choose a new password does it here.',
+        summary:
+          'Change your password; your other sessions end, and with signOutEverywhere: true your API tokens are revoked too. An account that must choose a new password does it here.',
         body: schemaOf(PasswordChange),
         response: { 200: schemaOf(User), ...refusals(400) },
       },
@@ -31,7 +32,7 @@ export async function profileRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const user = requireUser(request);
       const input = parse(PasswordChange, request.body);
-      return users.changePassword(mutationOf(request), user.id, input.currentPassword, input.newPassword, request.auth?.sessionId);
+      return users.changePassword(mutationOf(request), user.id, input.currentPassword, input.newPassword, request.auth?.sessionId, input.signOutEverywhere === true);
     },
   );
 }

@@ -5,20 +5,19 @@ import { publicRoute, requireUser } from '../../http/context.ts';
 import { refusals, schemaOf } from '../../http/openapi.ts';
 import { problems } from '../../http/problem.ts';
 import { parse } from '../../http/validate.ts';
-import { SESSION_COOKIE } from '../../plugins/auth.ts';
+import { sessionCookieName } from '../../plugins/auth.ts';
 import { LoginThrottle } from '../../auth/login-throttle.ts';
 import { DISABLED } from './sessions.service.ts';
 
 const SessionAnswer = schemaOf(z.object({ user: User }));
 
-/** Failed sign-ins allowed per (username, address) within the window before 429. */
-const MAX_FAILURES = 10;
-const FAILURE_WINDOW_MS = 15 * 60_000;
+/** Wrong passwords per (name, address), and per name from everywhere, within 15 minutes before they are answered 429. */
+const LIMITS = { perAddress: 10, perName: 100, windowMs: 15 * 60_000 };
 
 /** Sign-in, the current session, sign-out. */
 export async function sessionRoutes(app: FastifyInstance): Promise<void> {
   const { sessions, users, options } = app.lodestone;
-  const throttle = new LoginThrottle(MAX_FAILURES, FAILURE_WINDOW_MS, options.clock);
+  const throttle = new LoginThrottle(LIMITS, options.clock);
   const sweep = setInterval(() => throttle.sweep(), 60_000);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
@@ -38,22 +37,21 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
     // 401 either way, as before (the contract's "not signed in"); the right password of a disabled account gets the account-disabled type.
     async (request, reply) => {
       const input = parse(SignIn, request.body);
-      const wait = throttle.retryAfter(input.username, request.ip);
-      if (wait > 0) throw problems.rateLimited(wait, 'Too many failed sign-ins for this name from your address; wait before trying again.');
+      // The password is checked before any throttle: a flood of wrong ones never refuses the right one.
+      // request.ip is the client behind a trusted proxy (TRUST_PROXY), else the peer address.
       const result = await sessions.signIn(input.username, input.password);
       if (!result) {
-        throttle.fail(input.username, request.ip);
+        const wait = throttle.fail(input.username, request.ip);
+        if (wait > 0) throw problems.rateLimited(wait, 'Too many failed sign-ins for this name; wait before trying again.');
         throw problems.unauthorized('The username or password is wrong.');
       }
       // The right password of a disabled account: say so (only the password's holder learns it).
-      if (result === DISABLED) {
-        throttle.fail(input.username, request.ip);
-        throw problems.accountDisabled('sign-in');
-      }
+      if (result === DISABLED) throw problems.accountDisabled('sign-in');
       throttle.succeed(input.username, request.ip);
       // A sign-in always starts a new session; one the browser already held ends here.
       if (request.auth?.sessionId) sessions.end(request.auth.sessionId);
-      reply.setCookie(SESSION_COOKIE, result.token, {
+      // Path=/, no Domain: what the __Host- prefix (HTTPS) requires.
+      reply.setCookie(sessionCookieName(app.lodestone.origins), result.token, {
         path: '/',
         httpOnly: true,
         sameSite: 'lax',
@@ -79,7 +77,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
     { config: publicRoute, schema: { tags: ['session'], summary: 'Sign out: ends the session and closes its sockets', response: { 204: { type: 'null' } } } },
     async (request, reply) => {
       if (request.auth?.sessionId) sessions.end(request.auth.sessionId);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      reply.clearCookie(sessionCookieName(app.lodestone.origins), { path: '/', secure: app.lodestone.origins.secure() });
       return reply.code(204).send();
     },
   );

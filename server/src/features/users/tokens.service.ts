@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
-import type { ApiToken, CreatedApiToken, ListQuery } from '@lodestone/shared';
+import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm';
+import type { Actor, ApiToken, CreatedApiToken, ListQuery } from '@lodestone/shared';
 import { apiTokens, users } from '../../db/schema.ts';
-import { append } from '../../events/event-log.ts';
+import { append, type Tx } from '../../events/event-log.ts';
 import type { Mutation } from '../../events/mutation.ts';
 import { problems } from '../../http/problem.ts';
 import { newId } from '../../ids.ts';
@@ -26,6 +26,20 @@ function toToken(row: TokenRow): ApiToken {
 }
 
 const TOUCH_AFTER_MS = 60_000;
+
+/**
+ * Inside a change's transaction: revokes every live token of a user (a password reset, or a
+ * password change that asks for it), one `token.revoked` event each. Returns the revoked ids,
+ * whose sockets the caller cuts after the commit.
+ */
+export function revokeTokensOf(tx: Tx, actor: Actor, userId: string): string[] {
+  const live = tx.db.select().from(apiTokens).where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt))).all();
+  for (const row of live) {
+    tx.db.update(apiTokens).set({ revokedAt: tx.at }).where(eq(apiTokens.id, row.id)).run();
+    append(tx, 'admin', 'token.revoked', actor, toToken({ ...row, revokedAt: tx.at }));
+  }
+  return live.map((row) => row.id);
+}
 
 /** Personal API tokens: shown once, stored hashed, revocable by their owner or an admin. */
 export class TokensService {
@@ -51,8 +65,10 @@ export class TokensService {
     this.touches = new TouchBatch(ctx.handle, (id, now) => touch.run({ id, now }));
   }
 
-  create(mutation: Mutation, owner: AuthUser, name: string): Promise<CreatedApiToken> {
-    return this.ctx.commit(mutation, (tx) => {
+  /** A new token; its secret is in this answer only (a replay of the request answers `token: null`). */
+  create(mutation: Mutation, owner: AuthUser, name: string): Promise<CreatedApiToken & { token: string }> {
+    const withoutSecret = (result: unknown): unknown => ({ ...(result as CreatedApiToken), token: null });
+    return this.ctx.commit({ ...mutation, replayAs: withoutSecret }, (tx) => {
       const secret = `lsk_${randomBytes(32).toString('base64url')}`;
       const row: TokenRow = {
         id: newId(),

@@ -3,6 +3,7 @@ import { and, count, desc, eq, lt, ne, sql } from 'drizzle-orm';
 import {
   defaultLocale,
   defaultTimeZone,
+  displayNameKey,
   type Actor,
   type ListQuery,
   type Person,
@@ -18,6 +19,7 @@ import { problems } from '../../http/problem.ts';
 import { newId } from '../../ids.ts';
 import type { ServiceContext } from '../../services.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { revokeTokensOf } from './tokens.service.ts';
 import type { AuthUser } from '../../auth/policy.ts';
 
 export type UserRow = typeof users.$inferSelect;
@@ -45,8 +47,8 @@ export function toAuthUser(row: UserRow): AuthUser {
   return { id, username, displayName, role, agency, side, locale, timeZone, mustChangePassword };
 }
 
-export function actorOf(user: Pick<AuthUser, 'id' | 'displayName' | 'agency' | 'side'>): Actor {
-  return { id: user.id, displayName: user.displayName, agency: user.agency, side: user.side };
+export function actorOf(user: Pick<AuthUser, 'id' | 'displayName' | 'agency' | 'side' | 'role'>): Actor {
+  return { id: user.id, displayName: user.displayName, agency: user.agency, side: user.side, role: user.role };
 }
 
 /** Accounts: the admin's user management, the people directory and each user's own profile. */
@@ -101,6 +103,7 @@ export class UsersService {
     const passwordHash = await hashPassword(input.password, this.ctx.options.passwordLog2N);
     const write = (tx: Parameters<Parameters<ServiceContext['commit']>[1]>[0]) => {
       if (this.rowByUsername(input.username)) throw problems.invalid([{ path: 'username', message: 'is taken', code: 'taken' }], `The username "${input.username}" is taken.`);
+      this.assertDisplayNameFree(input.displayName, null);
       const row: UserRow = {
         id: newId(),
         username: input.username,
@@ -133,21 +136,28 @@ export class UsersService {
       if (demotesAdmin && this.enabledAdminsOtherThan(id) === 0) {
         throw problems.conflict('This is the last enabled admin account; it cannot be disabled or given another role.', toUser(before));
       }
+      const enabledAfter = !(patch.disabled ?? before.disabled);
+      const nameAfter = patch.displayName ?? before.displayName;
+      // A new name, or an account enabled again, must not look like another enabled account's name.
+      if (enabledAfter && (nameAfter !== before.displayName || before.disabled)) this.assertDisplayNameFree(nameAfter, id);
       const { password: _password, ...given } = patch;
       // A password the admin sets is for use at once unless they say the user must choose another.
       const fields = passwordHash && given.mustChangePassword === undefined ? { ...given, mustChangePassword: false } : given;
       const changed = [...(passwordHash ? ['password'] : []), ...Object.keys(fields).filter((key) => fields[key as keyof typeof fields] !== before[key as keyof UserRow])];
       const after: UserRow = { ...before, ...fields, ...(passwordHash ? { passwordHash } : {}), updatedAt: tx.at };
-      if (changed.length === 0) return { user: toUser(before), before, changed };
+      if (changed.length === 0) return { user: toUser(before), before, changed, revokedTokens: [] as string[] };
       tx.db.update(users).set(after).where(eq(users.id, id)).run();
       const user = toUser(after);
       append(tx, 'admin', 'user.updated', mutation.actor, { ...user, changed });
       // A disabled account's sessions stay until next used, to tell that user why they ended
       // (sessions.service.ts); enabling it again ends them, so none comes back to life.
       if (passwordHash || (changed.includes('disabled') && !after.disabled)) this.deleteSessions(id);
-      return { user, before, changed };
+      // A reset is what an admin does when an account may be in the wrong hands: its tokens go too.
+      const revokedTokens = passwordHash ? revokeTokensOf(tx, mutation.actor, id) : [];
+      return { user, before, changed, revokedTokens };
     });
     const { changed, user } = result;
+    for (const tokenId of result.revokedTokens) this.ctx.signals.emit('revoke', { tokenId });
     if (changed.includes('disabled') && user.disabled) this.ctx.signals.emit('revoke', { userId: id, reason: 'disabled' });
     else if (changed.includes('password')) this.ctx.signals.emit('revoke', { userId: id });
     if (changed.some((c) => c === 'role' || c === 'disabled' || c === 'mustChangePassword')) this.ctx.signals.emit('access-changed', { userId: id });
@@ -161,6 +171,7 @@ export class UsersService {
       if (!before) throw problems.notFound('user');
       const changed = (Object.keys(patch) as (keyof ProfileUpdate)[]).filter((k) => patch[k] !== before[k]);
       if (changed.length === 0) return toUser(before);
+      if (patch.displayName !== undefined && changed.includes('displayName')) this.assertDisplayNameFree(patch.displayName, userId);
       const after: UserRow = { ...before, ...patch, updatedAt: tx.at };
       tx.db.update(users).set(after).where(eq(users.id, userId)).run();
       const user = toUser(after);
@@ -169,8 +180,11 @@ export class UsersService {
     });
   }
 
-  /** Changes one's own password after checking the current one; ends the user's other sessions. */
-  async changePassword(mutation: Mutation, userId: string, current: string, next: string, keepSessionId?: string): Promise<User> {
+  /**
+   * Changes one's own password after checking the current one; ends the user's other sessions,
+   * and with `revokeTokens` (the "sign out everywhere" choice) their API tokens too.
+   */
+  async changePassword(mutation: Mutation, userId: string, current: string, next: string, keepSessionId?: string, revokeTokens = false): Promise<User> {
     const before = this.row(userId);
     if (!before) throw problems.notFound('user');
     if (!(await verifyPassword(current, before.passwordHash))) {
@@ -179,6 +193,7 @@ export class UsersService {
     const passwordHash = await hashPassword(next, this.ctx.options.passwordLog2N);
     // What the transaction returns is the answer an Idempotency-Key replays: the user, nothing else.
     let ended: string[] = [];
+    let revokedTokens: string[] = [];
     const user = await this.ctx.commit(mutation, (tx) => {
       // Choosing one's own password is what an account that must do so was waiting for.
       const after: UserRow = { ...before, passwordHash, mustChangePassword: false, updatedAt: tx.at };
@@ -186,10 +201,33 @@ export class UsersService {
       const view = toUser(after);
       append(tx, 'admin', 'user.updated', mutation.actor, { ...view, changed: before.mustChangePassword ? ['password', 'mustChangePassword'] : ['password'] });
       ended = this.deleteSessions(userId, keepSessionId);
+      if (revokeTokens) revokedTokens = revokeTokensOf(tx, mutation.actor, userId);
       return view;
     });
     for (const sessionId of ended) this.ctx.signals.emit('revoke', { sessionId });
+    for (const tokenId of revokedTokens) this.ctx.signals.emit('revoke', { tokenId });
     return user;
+  }
+
+  /**
+   * Refuses a display name that reads as another enabled account's (displayNameKey: NFKC, case,
+   * white space): a member must not be able to pass as the lead. Runs inside the change's
+   * transaction, so two accounts cannot take one name at once.
+   */
+  private assertDisplayNameFree(name: string, exceptId: string | null): void {
+    const key = displayNameKey(name);
+    const clash = this.ctx.handle.db
+      .select({ id: users.id, displayName: users.displayName })
+      .from(users)
+      .where(eq(users.disabled, false))
+      .all()
+      .find((u) => u.id !== exceptId && displayNameKey(u.displayName) === key);
+    if (clash) {
+      throw problems.invalid(
+        [{ path: 'displayName', message: 'is used by another account (or looks the same as its name)', code: 'name_taken' }],
+        'Another account already uses this display name, or one that reads the same.',
+      );
+    }
   }
 
   /** Ends a user's sessions (all, or all but one); returns the ended session ids. */
