@@ -1,5 +1,6 @@
 export * from './common.ts';
 export * from './text.ts';
+export * from './lang.ts';
 export * from './jcs.ts';
 export * from './problems.ts';
 export * from './users.ts';

@@ -57,7 +57,7 @@ describe.runIf(runBrowserTests)('the alert feed without a network, in Chromium',
     await stale.waitFor({ state: 'detached' });
 
     // Signing out forgets the copy kept on the device.
-    await page.getByRole('button', { name: /^Account menu for/ }).click();
+    await page.getByRole('banner').locator('button[aria-haspopup="menu"]').click();
     await page.getByTestId('sign-out').click();
     await page.waitForURL((url) => url.pathname.startsWith('/sign-in'));
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('lodestone.alerts.feed.')))).toEqual([]);

@@ -39,7 +39,7 @@ describe.runIf(runBrowserTests)('client shell in Chromium', () => {
     await expect.poll(() => dialog.isVisible()).toBe(false);
     await page.getByRole('cell', { name: '田中 健二', exact: true }).waitFor();
 
-    await page.getByRole('button', { name: /Account menu/ }).click();
+    await page.getByRole('banner').locator('button[aria-haspopup="menu"]').click();
     await page.getByRole('menuitem', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
 
