@@ -19,8 +19,9 @@ function start(env: Record<string, string>) {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const listening = new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
+      // Listening, and the line main.ts logs right after it (which may come in a later chunk).
       const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m?.[1]) {
+      if (m?.[1] && out.includes('Lodestone is serving')) {
         clearInterval(timer);
         resolve(m[1]);
       }
