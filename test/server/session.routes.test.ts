@@ -86,24 +86,38 @@ describe('session routes', () => {
     expect(await signIn(t.app, u.user.username, u.password)).toMatch(/^lodestone_session=/);
   });
 
-  it('answers wrong passwords past ten for one name from one address with 429 and a growing Retry-After, and still admits the right one', async () => {
-    const u = await createUser(t, 'liaison');
-    const attempt = (password: string) =>
-      t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: u.user.username, password }, remoteAddress: '10.9.9.9' });
-    for (let i = 0; i < 10; i++) expect((await attempt('not-the-password')).statusCode).toBe(401);
-    const refused = await attempt('still-not-it');
-    expect(refused.statusCode).toBe(429);
-    expect(refused.json()).toMatchObject({ status: 429 });
-    const first = Number(refused.headers['retry-after']);
-    expect(first).toBeGreaterThan(0);
-    const next = await attempt('nor-this-one');
-    expect(Number(next.headers['retry-after'])).toBeGreaterThan(first);
-    // The owner, from that same address, is never locked out by someone else's guesses.
-    const right = await attempt(u.password);
-    expect(right.statusCode).toBe(200);
-    // Another address is not affected.
-    const other = await t.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: u.user.username, password: 'wrong-again' }, remoteAddress: '10.9.9.10' });
-    expect(other.statusCode).toBe(401);
+  it('holds one name from one address after ten wrong passwords, for a time that doubles with each further one; other addresses are not held', async () => {
+    let now = Date.parse('2026-06-01T00:00:00.000Z');
+    const held = await buildTestApp({ clock: () => new Date(now), sessionIdleMinutes: 60 * 24, sessionMaxHours: 24 * 7 });
+    try {
+      const u = await createUser(held, 'liaison');
+      const attempt = (password: string, remoteAddress = '10.9.9.9') =>
+        held.app.inject({ method: 'POST', url: '/api/v1/session', payload: { username: u.user.username, password }, remoteAddress });
+      for (let i = 0; i < 10; i++) expect((await attempt('not-the-password')).statusCode).toBe(401);
+      const eleventh = await attempt('still-not-it');
+      expect(eleventh.statusCode).toBe(429);
+      expect(eleventh.json()).toMatchObject({ status: 429 });
+      const first = Number(eleventh.headers['retry-after']);
+      expect(first).toBeGreaterThan(0);
+      // While held, not even the right password is checked from that address: each check would be a guess.
+      const duringHold = await attempt(u.password);
+      expect(duringHold.statusCode).toBe(429);
+      expect(Number(duringHold.headers['retry-after'])).toBeLessThanOrEqual(first);
+      // Another address is not held: its wrong password is an ordinary 401, its right one signs in.
+      expect((await attempt('wrong-again', '10.9.9.10')).statusCode).toBe(401);
+      expect((await attempt(u.password, '10.9.9.11')).statusCode).toBe(200);
+      // Once the hold is over, the next wrong password holds the pair twice as long.
+      now += first * 1000;
+      const twelfth = await attempt('nor-this-one');
+      expect(twelfth.statusCode).toBe(429);
+      expect(Number(twelfth.headers['retry-after'])).toBe(first * 2);
+      // And once that is over, the right password signs in from there, and clears the count.
+      now += first * 2 * 1000;
+      expect((await attempt(u.password)).statusCode).toBe(200);
+      expect((await attempt('a-typo')).statusCode).toBe(401);
+    } finally {
+      await held.close();
+    }
   });
 
   it('lets 20 sign-ins a minute from one address through', async () => {

@@ -37,12 +37,15 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
     // 401 either way, as before (the contract's "not signed in"); the right password of a disabled account gets the account-disabled type.
     async (request, reply) => {
       const input = parse(SignIn, request.body);
-      // The password is checked before any throttle: a flood of wrong ones never refuses the right one.
       // request.ip is the client behind a trusted proxy (TRUST_PROXY), else the peer address.
+      // A (name, address) held after too many wrong passwords is not even checked: each check is a guess.
+      const held = throttle.held(input.username, request.ip);
+      if (held > 0) throw problems.rateLimited(held, `Too many failed sign-ins for this name from this address; try again in ${held} s.`);
+      // Past the name's ceiling (all addresses) the password is still checked: the right one signs in.
       const result = await sessions.signIn(input.username, input.password);
       if (!result) {
         const wait = throttle.fail(input.username, request.ip);
-        if (wait > 0) throw problems.rateLimited(wait, 'Too many failed sign-ins for this name; wait before trying again.');
+        if (wait > 0) throw problems.rateLimited(wait, `Too many failed sign-ins for this name; try again in ${wait} s.`);
         throw problems.unauthorized('The username or password is wrong.');
       }
       // The right password of a disabled account: say so (only the password's holder learns it).
