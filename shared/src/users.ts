@@ -29,16 +29,26 @@ const GivenPassword = z
 
 /** Bidi embeddings, overrides and isolates (U+202A–202E, U+2066–2069): they can make a name read as another. */
 const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/u;
-/** Control characters and invisible format characters (zero-width space and joiners, LRM/RLM, BOM, soft hyphen…). */
-const INVISIBLE = /[\p{Cc}\p{Cf}\u115F\u1160\u3164\uFFA0]/u;
+/**
+ * Control characters, format characters and every default-ignorable code point (zero-width
+ * space and joiners, LRM/RLM, BOM, soft hyphen, the combining grapheme joiner, Hangul fillers,
+ * Khmer inherent vowels…): each draws nothing, so a name holding one looks like the name without
+ * it. Variation selectors are the exception: they choose a glyph of the character before them
+ * (an emoji's colour form, a kanji's variant in a Japanese name), and the comparison key drops them.
+ */
+const INVISIBLE = /(?![\uFE00-\uFE0F\u{E0100}-\u{E01EF}])[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
+/** What draws nothing: left out of the comparison key. */
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+/** White space, and what draws as white space without being it (U+2800 BRAILLE PATTERN BLANK). */
+const SPACE_LIKE = /[\s\u2800]+/gu;
 
 /**
  * The form in which two display names are compared: NFKC (full-width and compatibility forms
- * fold to their plain letters), lower case, runs of white space as one space, no leading or
- * trailing space. "Jordan Hayes", "jordan  hayes" and "Ｊｏｒｄａｎ Ｈａｙｅｓ" are one name.
+ * fold to their plain letters), lower case, without what draws nothing (variation selectors),
+ * runs of white space (and blank look-alikes) as one space, no leading or trailing space. "Jordan Hayes", "jordan  hayes" and "Ｊｏｒｄａｎ Ｈａｙｅｓ" are one name.
  */
 export function displayNameKey(name: string): string {
-  return name.normalize('NFKC').toLowerCase().normalize('NFKC').replace(/\s+/gu, ' ').trim();
+  return name.normalize('NFKC').toLowerCase().normalize('NFKC').replace(IGNORABLE, '').replace(SPACE_LIKE, ' ').trim();
 }
 
 /**

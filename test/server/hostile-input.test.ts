@@ -276,12 +276,19 @@ describe('accounts, profile, tokens and sign-in and the Big List of Naughty Stri
   const tokenName = (v: string) => textOk(v, LIMITS.name, { min: 1, blank: false });
   /**
    * Display names (issue 14): text of a name, no bidi controls, no control or invisible
-   * characters, and unique among enabled accounts by NFKC, case and white space. Strings of the
+   * characters (variation selectors aside), and unique among enabled accounts by NFKC, case and white space. Strings of the
    * list that read as another string of it may go either way (which of them is sent first wins):
    * not judged.
    */
-  const nameKey = (v: string) => v.normalize('NFKC').toLowerCase().normalize('NFKC').replace(/\s+/gu, ' ').trim();
-  const nameChars = (v: string) => tokenName(v) && !/[\u202A-\u202E\u2066-\u2069]/u.test(v) && !/[\p{Cc}\p{Cf}\u115F\u1160\u3164\uFFA0]/u.test(v);
+  const isVariationSelector = (c: string) => /[\uFE00-\uFE0F\u{E0100}-\u{E01EF}]/u.test(c);
+  const drawsNothing = (c: string) => /[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]/u.test(c);
+  const nameKey = (v: string) =>
+    [...v.normalize('NFKC').toLowerCase().normalize('NFKC')]
+      .filter((c) => !/\p{Default_Ignorable_Code_Point}/u.test(c))
+      .join('')
+      .replace(/[\s\u2800]+/gu, ' ')
+      .trim();
+  const nameChars = (v: string) => tokenName(v) && !/[\u202A-\u202E\u2066-\u2069]/u.test(v) && ![...v].some((c) => drawsNothing(c) && !isVariationSelector(c));
   const keyCounts = new Map<string, number>();
   for (const v of STRINGS) if (nameChars(v)) keyCounts.set(nameKey(v), (keyCounts.get(nameKey(v)) ?? 0) + 1);
   const displayName = (v: string) => (!nameChars(v) ? false : (keyCounts.get(nameKey(v)) ?? 0) > 1 ? undefined : true);
