@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, createUser, listen, type TestApp, type TestUser } from '../helpers/app.ts';
 import { openIncident } from '../helpers/incidents.ts';
+import { connect } from 'node:net';
+import { buildRecord } from '../../server/src/features/export/record.model.ts';
+import { PdfRenderer, RenderTimedOut } from '../../server/src/features/export/pdf-renderer.ts';
 
 /**
  * Issue 14, finding 6: one staff member queueing 300 PDF exports starved everyone else's (a
@@ -93,4 +96,53 @@ describe('PDF exports: per-user limits and fair turns', () => {
     const again = await exportPdf(staff);
     expect(again.status).toBe(200);
   });
+});
+
+describe('PDF exports: waiting and stuck renders', () => {
+  it('a request waiting its turn longer than the idle timeout is still answered', async () => {
+    // The idle timeout closes a connection on which nothing moves; a PDF waiting in its line sends nothing.
+    const t = await buildTestApp({ rateLimitPerMinute: 100_000, idleTimeoutMs: 300 });
+    try {
+      const lead = await createUser(t, 'lead');
+      const incident = await openIncident(t, lead);
+      for (let i = 0; i < 200; i++) {
+        await t.app.inject({ method: 'POST', url: `/api/v1/incidents/${incident.id}/messages`, headers: { cookie: lead.cookie }, payload: { body: `Note ${i}: ${'port of Tianjin; '.repeat(10)}` } });
+      }
+      const url = await listen(t.app);
+      const ask = () => fetch(`${url}/api/v1/incidents/${incident.id}/export?format=pdf`, { headers: { cookie: lead.cookie } }).then(async (r) => ({ status: r.status, head: Buffer.from(await r.arrayBuffer()).subarray(0, 5).toString() }));
+      // One running and four waiting: the last waits for four renders, far longer than 300 ms.
+      const answers = await Promise.all(Array.from({ length: 5 }, ask));
+      expect(answers).toEqual(Array.from({ length: 5 }, () => ({ status: 200, head: '%PDF-' })));
+      // After the answers the idle timeout applies again: an idle connection is closed.
+      const closed = await new Promise<boolean>((resolve) => {
+        const socket = connect(Number(new URL(url).port), '127.0.0.1', () => undefined);
+        socket.on('close', () => resolve(true));
+        setTimeout(() => resolve(false), 10_000).unref();
+      });
+      expect(closed).toBe(true);
+    } finally {
+      await t.close();
+    }
+  }, 90_000);
+
+  it('a render that does not finish in time fails (RenderTimedOut) and the next one gets a fresh process', async () => {
+    const t = await buildTestApp();
+    try {
+      const lead = await createUser(t, 'lead');
+      const incident = await openIncident(t, lead);
+      const record = buildRecord(t.app.lodestone, incident.id, 'en', 'test');
+      if (!record) throw new Error('no record');
+      const stuck = new PdfRenderer(null, 1);
+      await expect(stuck.render(record)).rejects.toBeInstanceOf(RenderTimedOut);
+      await stuck.close();
+      const renderer = new PdfRenderer(null);
+      try {
+        expect((await renderer.render(record)).subarray(0, 5).toString()).toBe('%PDF-');
+      } finally {
+        await renderer.close();
+      }
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
 });

@@ -67,6 +67,8 @@ export const problems = {
       title: 'New password required',
       detail: 'Choose a new password first (POST /api/v1/profile/password); until then this account may only read or end its session.',
     }),
+  unavailable: (retryAfterSeconds: number, detail: string) =>
+    new ProblemError(503, { title: 'Temporarily unavailable', detail, headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) } }),
   rateLimited: (retryAfterSeconds: number, detail = 'Too many requests; try again later.') =>
     new ProblemError(429, {
       title: 'Too many requests',

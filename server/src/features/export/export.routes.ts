@@ -10,8 +10,11 @@ import { buildRecord } from './record.model.ts';
 import { renderMarkdown } from './markdown.ts';
 import { renderCsv } from './csv.ts';
 import { renderJson } from './json.ts';
-import { PdfRenderer, RecordNotFound } from './pdf-renderer.ts';
-import { PdfQueue } from './pdf-queue.ts';
+import { PdfRenderer, RecordNotFound, RenderTimedOut } from './pdf-renderer.ts';
+import { AbandonedRender, PdfQueue } from './pdf-queue.ts';
+
+/** What an abandoned PDF request resolves to (nothing is sent). */
+const ABANDONED = Symbol('abandoned');
 
 const IdParams = z.strictObject({ id: Id });
 const ExportQuery = z.strictObject({
@@ -59,13 +62,19 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
       const format = FORMATS[query.format];
       const { code } = services.incidents.row(id) ?? { code: null };
       if (code === null) throw problems.notFound('incident');
-      let body: string | Buffer;
+      let body: string | Buffer | typeof ABANDONED;
       if (query.format === 'pdf') {
         // A client that goes away before its turn leaves the queue.
         const abandoned = new AbortController();
         reply.raw.once('close', () => {
           if (!reply.raw.writableFinished) abandoned.abort();
         });
+        // Waiting its turn sends nothing: the idle timeout must not cut the request meanwhile
+        // (the render itself is bounded by the renderer's timeout). Restored once answered.
+        const socket = request.raw.socket;
+        const idleMs = socket.timeout ?? 0;
+        socket.setTimeout(0);
+        reply.raw.once('finish', () => socket.setTimeout(idleMs));
         body = await queue.run(
           user.id,
           async () => {
@@ -76,9 +85,17 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
             return pdf.render(record);
           },
           abandoned.signal,
-        ).catch((error: unknown) => {
-          throw error instanceof RecordNotFound ? problems.notFound('incident') : error;
+        ).catch((error: unknown): typeof ABANDONED => {
+          if (error instanceof AbandonedRender) return ABANDONED;
+          if (error instanceof RecordNotFound) throw problems.notFound('incident');
+          if (error instanceof RenderTimedOut) throw problems.unavailable(5, 'The PDF could not be made in time; try again. The other formats are not affected.');
+          throw error;
         });
+        // The client left before its turn: no one to answer, nothing to report.
+        if (body === ABANDONED) {
+          reply.hijack();
+          return reply;
+        }
       } else {
         const record = buildRecord(services, id, lang, generatedBy);
         if (!record) throw problems.notFound('incident');

@@ -13,6 +13,14 @@ export interface PdfQueueLimits {
 
 export const PDF_QUEUE_LIMITS: PdfQueueLimits = { perUserRunning: 1, perUserWaiting: 4, globalWaiting: 64, running: 1 };
 
+/** A request that left before its turn: nothing is rendered, and there is no one to answer. */
+export class AbandonedRender extends Error {
+  constructor() {
+    super('the request was abandoned before its turn');
+    this.name = 'AbandonedRender';
+  }
+}
+
 interface Job {
   work: () => Promise<Buffer>;
   resolve: (pdf: Buffer) => void;
@@ -76,8 +84,12 @@ export class PdfQueue {
     if (!line || at < 0) return;
     line.splice(at, 1);
     this.waiting--;
-    if (line.length === 0) this.forget(userId);
-    job.reject(new Error('the request was abandoned before its turn'));
+    if (line.length === 0) {
+      this.forget(userId);
+      // Nothing of theirs running or waiting: their turn history is no longer needed.
+      if (!this.runningBy.has(userId)) this.served.delete(userId);
+    }
+    job.reject(new AbandonedRender());
   }
 
   private forget(userId: string): void {

@@ -33,13 +33,31 @@ function canScheduleIdle(): boolean {
  * the incident and builds the record on its own read-only connection. One process, started on
  * first use, kept while the server runs.
  */
+/** A render that did not finish in time; its process was replaced. */
+export class RenderTimedOut extends Error {
+  constructor(readonly ms: number) {
+    super(`PDF render did not finish within ${Math.round(ms / 1000)} s; the PDF process was restarted`);
+    this.name = 'RenderTimedOut';
+  }
+}
+
+/** How long one render may take before it is failed and the process replaced. */
+const RENDER_TIMEOUT_MS = 120_000;
+
 export class PdfRenderer {
   private child: ChildProcess | null = null;
   private next = 1;
   private readonly pending = new Map<number, { resolve: (pdf: Buffer) => void; reject: (error: Error) => void }>();
 
-  /** `databasePath`: the database file the process may open, or null (an in-memory database). */
-  constructor(private readonly databasePath: string | null) {}
+  /**
+   * `databasePath`: the database file the process may open, or null (an in-memory database).
+   * `timeoutMs`: a render not done by then is failed and the process replaced, so that a stuck
+   * render cannot hold the queue (the longest record renders in a few seconds).
+   */
+  constructor(
+    private readonly databasePath: string | null,
+    private readonly timeoutMs = RENDER_TIMEOUT_MS,
+  ) {}
 
   /** Whether records are built by the PDF process (else the caller builds one and passes it). */
   get readsDatabase(): boolean {
@@ -93,8 +111,24 @@ export class PdfRenderer {
   private post(source: PdfSource): Promise<Buffer> {
     const id = this.next++;
     const job: PdfJob = { id, source };
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    return new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (!this.pending.delete(id)) return;
+        reject(new RenderTimedOut(this.timeoutMs));
+        // The stuck process goes; the next render starts a new one (its other jobs, if any, fail with it).
+        this.child?.kill('SIGKILL');
+      }, this.timeoutMs);
+      timer.unref();
+      this.pending.set(id, {
+        resolve: (pdf) => {
+          clearTimeout(timer);
+          resolve(pdf);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
       const child = this.start();
       child.ref();
       child.channel?.ref();
