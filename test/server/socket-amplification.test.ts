@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LodestoneEvent } from '@lodestone/shared';
-import { SOCKET_LIMITS } from '../../server/src/plugins/realtime.ts';
+import { SOCKET_LIMITS, UNJOINED_PER_SESSION } from '../../server/src/plugins/realtime.ts';
 import { ADMIN_PASSWORD, alertInput, buildTestApp, createCast, listen, signIn, TEST_PASSWORD, type TestApp } from '../helpers/app.ts';
 import { connectSocket, marker, rawConnect, record, subscribe, waitFor, type RawConnection } from '../helpers/sockets.ts';
 
@@ -42,7 +42,8 @@ describe('socket amplification: a session or token cannot multiply its budget (i
   /** Waits until no socket of the earlier tests is left (the server has seen every close). */
   async function settle() {
     opened.splice(0).forEach((c) => c.ws.close());
-    await waitFor(() => t.app.io.sockets.sockets.size === 0 && t.app.socketGuards.gate.anonymous('127.0.0.1') === 0, 15_000, 'earlier sockets to close');
+    // Every Engine.IO session too: refused sockets' sessions are closed by the gate at the connect timeout.
+    await waitFor(() => t.app.io.sockets.sockets.size === 0 && t.app.io.engine.clientsCount === 0 && t.app.socketGuards.gate.anonymous('127.0.0.1') === 0, 15_000, 'earlier sockets to close');
   }
 
   it(`caps the sockets of one session at ${socketsPerSession}: the others are refused with 'too many requests', and one gets in when another closes`, async () => {
@@ -172,6 +173,21 @@ describe('socket amplification: a session or token cannot multiply its budget (i
     expect(again.status).toBe(200);
     await again.text();
     lead.close();
+  }, 30_000);
+
+  it(`one signed-in cookie holds at most ${UNJOINED_PER_SESSION} Engine.IO sessions that have not joined: the rest are refused at once, and those are closed at the connect timeout`, async () => {
+    await settle();
+    const sessions = t.app.io.engine.clientsCount;
+    const statuses = await Promise.all(
+      Array.from({ length: UNJOINED_PER_SESSION + 30 }, () => fetch(`${url}/socket.io/?EIO=4&transport=polling`, { headers: { cookie: cast.liaison.cookie } }).then(async (r) => (await r.text(), r.status))),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(UNJOINED_PER_SESSION);
+    expect(statuses.filter((s) => s === 403)).toHaveLength(30);
+    // Never joined within connectTimeout (5 s): closed, and the session may open sockets again.
+    await waitFor(() => t.app.io.engine.clientsCount === sessions, 15_000, 'the unjoined sessions to be closed');
+    const socket = await connectSocket(url, { cookie: cast.liaison.cookie });
+    expect(socket.connected).toBe(true);
+    socket.close();
   }, 30_000);
 
   it("a stale session cookie with a valid token connects; a stale cookie alone is answered connect_error 'unauthorized'", async () => {

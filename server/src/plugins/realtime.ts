@@ -47,6 +47,9 @@ function clientAddress(trust: RealtimeOptions['trustProxy']): ((req: IncomingMes
   return (req) => proxyAddr(req, trusts);
 }
 
+/** Engine.IO sessions of one signed-in session that may wait at once to join the namespace. */
+export const UNJOINED_PER_SESSION = 128;
+
 /** A session that has joined no namespace this long after its handshake is closed. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -67,9 +70,11 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
     anonymousPerAddress: options.anonymousPerAddress ?? 16,
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
     addressOf: clientAddress(options.trustProxy),
-    signedIn: (cookieHeader) => {
+    // Generous: a burst of tabs and reconnects is answered by the socket cap's connect_error, not here.
+    unjoinedPerSession: UNJOINED_PER_SESSION,
+    sessionOf: (cookieHeader) => {
       const secret = cookieHeader ? app.parseCookie(cookieHeader)[sessionCookieName(origins)] : undefined;
-      return secret !== undefined && sessions.resolve(secret) !== null;
+      return secret === undefined ? null : (sessions.resolve(secret)?.sessionId ?? null);
     },
   });
   const io: RealtimeServer = new Server(app.server, {

@@ -11,12 +11,19 @@ import type { AllowedOrigins } from '../http/origins.ts';
  * contract), and a token in `auth` with a stale cookie still connects there. An anonymous session
  * stops counting once its namespace connect is accepted, or when it closes: it is closed when it
  * is still unauthenticated `connectTimeoutMs` after its handshake.
+ *
+ * A handshake with a live session cookie is counted the same way against its session (at most
+ * `unjoinedPerSession` Engine.IO sessions that have not joined the namespace yet), so that one
+ * signed-in cookie cannot hold sessions open either; once joined, the per-credential socket cap
+ * (credential-budgets.ts) takes over.
  */
 export interface EngineGateDeps {
   origins: AllowedOrigins;
-  /** True when the Cookie header holds a live session. */
-  signedIn(cookieHeader: string | undefined): boolean;
+  /** The id of the live session the Cookie header holds, or null. */
+  sessionOf(cookieHeader: string | undefined): string | null;
   anonymousPerAddress: number;
+  /** Engine.IO sessions of one signed-in session not yet joined to the namespace. */
+  unjoinedPerSession: number;
   /** An anonymous session still not authenticated this long after its handshake is closed. */
   connectTimeoutMs: number;
   /**
@@ -40,10 +47,11 @@ export class EngineGate {
   /** Anonymous sessions open, and handshakes allowed but not yet sessions, per address. */
   private readonly open = new Map<string, number>();
   private readonly pending = new Map<IncomingMessage, { address: string; at: number }>();
+  /* `address` above is a counting key: `addr:<address>` or `session:<id>`. */
   private readonly counted = new WeakMap<object, () => void>();
   private readonly now: () => number;
   /** Handshakes refused, by reason (diagnostics and tests). */
-  readonly refused = { origin: 0, anonymous: 0 };
+  readonly refused = { origin: 0, anonymous: 0, session: 0 };
 
   constructor(private readonly deps: EngineGateDeps) {
     this.now = deps.now ?? (() => performance.now());
@@ -56,15 +64,24 @@ export class EngineGate {
       this.refused.origin++;
       return callback('forbidden origin', false);
     }
-    if (this.deps.signedIn(req.headers.cookie)) return callback(null, true);
-    const address = (this.deps.addressOf ?? addressOf)(req);
     this.expirePending();
-    if (this.anonymous(address) >= this.deps.anonymousPerAddress) {
-      this.refused.anonymous++;
-      return callback('too many unauthenticated connections from this address', false);
+    const session = this.deps.sessionOf(req.headers.cookie);
+    let key: string;
+    if (session !== null) {
+      key = `session:${session}`;
+      if ((this.open.get(key) ?? 0) >= this.deps.unjoinedPerSession) {
+        this.refused.session++;
+        return callback('too many connections of this session not yet joined', false);
+      }
+    } else {
+      key = `addr:${(this.deps.addressOf ?? addressOf)(req)}`;
+      if ((this.open.get(key) ?? 0) >= this.deps.anonymousPerAddress) {
+        this.refused.anonymous++;
+        return callback('too many unauthenticated connections from this address', false);
+      }
     }
-    this.pending.set(req, { address, at: this.now() });
-    this.add(address, 1);
+    this.pending.set(req, { address: key, at: this.now() });
+    this.add(key, 1);
     callback(null, true);
   };
 
@@ -108,7 +125,12 @@ export class EngineGate {
 
   /** Anonymous sessions (and allowed handshakes) of an address. */
   anonymous(address: string): number {
-    return this.open.get(address) ?? 0;
+    return this.open.get(`addr:${address}`) ?? 0;
+  }
+
+  /** Engine.IO sessions (and allowed handshakes) of a signed-in session not yet joined. */
+  unjoined(sessionId: string): number {
+    return this.open.get(`session:${sessionId}`) ?? 0;
   }
 
   private add(address: string, delta: number): void {
