@@ -71,10 +71,13 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
         });
         // Waiting its turn sends nothing: the idle timeout must not cut the request meanwhile
         // (the render itself is bounded by the renderer's timeout). Restored once answered.
-        const socket = request.raw.socket;
-        const idleMs = socket.timeout ?? 0;
-        socket.setTimeout(0);
-        reply.raw.once('finish', () => socket.setTimeout(idleMs));
+        // (Injected requests, as in tests, have no real socket.)
+        const socket = request.raw.socket as Partial<typeof request.raw.socket> | undefined;
+        if (typeof socket?.setTimeout === 'function') {
+          const idleMs = socket.timeout ?? 0;
+          socket.setTimeout(0);
+          reply.raw.once('finish', () => socket.setTimeout?.(idleMs));
+        }
         body = await queue.run(
           user.id,
           async () => {
