@@ -5,7 +5,7 @@ import en from '../../client/src/i18n/en.ts';
 import ja from '../../client/src/i18n/ja.ts';
 import { ADMIN_PASSWORD, signIn } from '../helpers/app.ts';
 import { launchBrowser, newUser, runBrowserTests, signInThroughPage } from '../helpers/browser.ts';
-import { startE2eApp } from '../helpers/e2e-app.ts';
+import { demoIncident, startE2eApp } from '../helpers/e2e-app.ts';
 import { axeViolations, dialogComponents, routesOfRouter } from '../helpers/a11y.ts';
 import { DEMO_PASSWORD } from '../../server/src/demo/demo.ts';
 
@@ -59,10 +59,7 @@ describe.runIf(runBrowserTests)('accessibility: axe-core WCAG 2.1 AA on every pa
     app = await startE2eApp({ demo: true, rateLimitPerMinute: 1_000_000 });
     browser = await launchBrowser();
     leadCookie = await signIn(app.app, 'doe.lead', DEMO_PASSWORD);
-    const list = (await app.app.inject({ method: 'GET', url: '/api/v1/incidents', headers: { cookie: leadCookie } })).json() as Incident[];
-    const found = list.find((i) => i.code === 'RRG-2025-001');
-    if (!found) throw new Error('the demo incident is missing');
-    incident = found;
+    incident = await demoIncident(app, leadCookie);
     // An item of our own to edit into a conflict (the demo's items are due in the past, which an edit must fix first).
     const created = await app.app.inject({ method: 'POST', url: `/api/v1/incidents/${incident.id}/actions`, headers: { cookie: leadCookie }, payload: { title: 'Check the board with a screen reader', priority: 'p3' } });
     expect(created.statusCode).toBe(201);

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { Incident } from '@lodestone/shared';
 import { ADMIN_PASSWORD, signIn } from '../helpers/app.ts';
 import { launchBrowser, newUser, runBrowserTests, signInThroughPage } from '../helpers/browser.ts';
-import { startE2eApp } from '../helpers/e2e-app.ts';
+import { demoIncident, startE2eApp } from '../helpers/e2e-app.ts';
 import { axeViolations } from '../helpers/a11y.ts';
 import { DEMO_PASSWORD } from '../../server/src/demo/demo.ts';
 
@@ -57,10 +57,7 @@ describe.runIf(runBrowserTests)('zoom and reflow: 640 and 320 CSS px wide', () =
     app = await startE2eApp({ demo: true, rateLimitPerMinute: 1_000_000 });
     browser = await launchBrowser();
     const lead = await signIn(app.app, 'doe.lead', DEMO_PASSWORD);
-    const list = (await app.app.inject({ method: 'GET', url: '/api/v1/incidents', headers: { cookie: lead } })).json() as Incident[];
-    const found = list.find((i) => i.code === 'RRG-2025-001');
-    if (!found) throw new Error('the demo incident is missing');
-    incident = found;
+    incident = await demoIncident(app, lead);
   });
   afterAll(async () => {
     await browser?.close();

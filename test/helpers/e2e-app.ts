@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { buildTestApp, listen, type TestApp } from './app.ts';
 import { startNetwork, type Network } from './network.ts';
 import type { AppOptions } from '../../server/src/app.ts';
+import type { Incident } from '@lodestone/shared';
 
 export const CLIENT_DIST = fileURLToPath(new URL('../../client/dist', import.meta.url));
 
@@ -28,4 +29,12 @@ export async function startE2eApp(options: Partial<AppOptions> = {}): Promise<E2
       await t.close();
     },
   };
+}
+
+/** The demo's incident RRG-2025-001, as the demo's US lead reads it (an app started with `demo: true`). */
+export async function demoIncident(app: E2eApp, leadCookie: string): Promise<Incident> {
+  const list = (await app.app.inject({ method: 'GET', url: '/api/v1/incidents', headers: { cookie: leadCookie } })).json() as Incident[];
+  const found = list.find((i) => i.code === 'RRG-2025-001');
+  if (!found) throw new Error('the demo incident is missing');
+  return found;
 }
