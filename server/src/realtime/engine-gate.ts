@@ -44,10 +44,9 @@ interface Conn {
 const PENDING_MS = 10_000;
 
 export class EngineGate {
-  /** Anonymous sessions open, and handshakes allowed but not yet sessions, per address. */
+  /** Sessions not yet joined (and handshakes allowed but not yet sessions), per counting key: `addr:<address>` or `session:<id>`. */
   private readonly open = new Map<string, number>();
-  private readonly pending = new Map<IncomingMessage, { address: string; at: number }>();
-  /* `address` above is a counting key: `addr:<address>` or `session:<id>`. */
+  private readonly pending = new Map<IncomingMessage, { key: string; at: number }>();
   private readonly counted = new WeakMap<object, () => void>();
   private readonly now: () => number;
   /** Handshakes refused, by reason (diagnostics and tests). */
@@ -80,7 +79,7 @@ export class EngineGate {
         return callback('too many unauthenticated connections from this address', false);
       }
     }
-    this.pending.set(req, { address: key, at: this.now() });
+    this.pending.set(req, { key, at: this.now() });
     this.add(key, 1);
     callback(null, true);
   };
@@ -94,7 +93,7 @@ export class EngineGate {
     const release = () => {
       if (!counted) return;
       counted = false;
-      this.add(entry.address, -1);
+      this.add(entry.key, -1);
     };
     this.counted.set(conn, release);
     // Socket.IO's own connectTimeout closes a long-polling session gracefully: it waits up to 30 s
@@ -114,7 +113,7 @@ export class EngineGate {
     const entry = req ? this.pending.get(req) : undefined;
     if (!req || !entry) return;
     this.pending.delete(req);
-    this.add(entry.address, -1);
+    this.add(entry.key, -1);
   }
 
   /** The session's namespace connect was accepted: it no longer counts as anonymous. */
@@ -133,10 +132,10 @@ export class EngineGate {
     return this.open.get(`session:${sessionId}`) ?? 0;
   }
 
-  private add(address: string, delta: number): void {
-    const next = (this.open.get(address) ?? 0) + delta;
-    if (next <= 0) this.open.delete(address);
-    else this.open.set(address, next);
+  private add(key: string, delta: number): void {
+    const next = (this.open.get(key) ?? 0) + delta;
+    if (next <= 0) this.open.delete(key);
+    else this.open.set(key, next);
   }
 
   private expirePending(): void {
@@ -144,7 +143,7 @@ export class EngineGate {
     for (const [req, entry] of this.pending) {
       if (entry.at > old) break;
       this.pending.delete(req);
-      this.add(entry.address, -1);
+      this.add(entry.key, -1);
     }
   }
 }
