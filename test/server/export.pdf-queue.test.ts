@@ -79,12 +79,14 @@ describe('PDF exports: per-user limits and fair turns', () => {
       expect(r.type).toContain('application/problem+json');
       expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
     }
-    // Fair turns: of the staff's renders still out when the lead asked, at most the one already
-    // running finished before the lead's; the waiting ones came after it.
+    // Fair turns: of the staff's renders still out when the lead asked, at most the one running
+    // then, and one that may have started while the lead's request was still on its way to the
+    // server, finished before the lead's; the other waiting ones came after it. (Without turns,
+    // all of them would finish first.)
     expect(outstanding).toBeGreaterThanOrEqual(1);
     const staffDoneDuringLead = served.filter((r) => r.at > leadAskedAt && r.at < leadPdf.at);
-    expect(staffDoneDuringLead.length).toBeLessThanOrEqual(1);
-    expect(served.filter((r) => r.at > leadPdf.at).length).toBeGreaterThanOrEqual(outstanding - 1);
+    expect(staffDoneDuringLead.length).toBeLessThanOrEqual(2);
+    expect(served.filter((r) => r.at > leadPdf.at).length).toBeGreaterThanOrEqual(outstanding - 2);
 
     console.info(
       `[pdf-queue] idle lead PDF ${idleMs.toFixed(0)} ms; ${FLOOD - 5} of ${FLOOD} staff PDFs refused (429) within ${refusedMs.toFixed(0)} ms; ` +
