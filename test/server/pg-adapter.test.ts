@@ -124,6 +124,10 @@ describe.runIf(runPostgresTests)('Socket.IO PostgreSQL adapter between two nodes
   });
 
   it('delivers messages of 7,999, 8,000, 8,001 and 20,000 bytes (the NOTIFY payload and the event data)', async () => {
+    // Why the threshold: PostgreSQL refuses a NOTIFY payload of 8,000 bytes (0.5.0 sends up to 8,000).
+    await expect(a.pool.query("SELECT pg_notify('lodestone-limit', repeat('z', 8000))")).rejects.toThrow(/payload string too long/);
+    await a.pool.query("SELECT pg_notify('lodestone-limit', repeat('z', 7999))");
+
     // The adapter's message is JSON around the event data: learn its size for data of 100 ASCII bytes.
     notifications.length = 0;
     const probe = nextEvent<string>(b.client, 'sized');
@@ -147,10 +151,12 @@ describe.runIf(runPostgresTests)('Socket.IO PostgreSQL adapter between two nodes
         expect(received.length, `${dataBytes} bytes of data (${bytes})`).toBe(dataBytes);
         expect(received).toBe(data);
         // Over the threshold, the NOTIFY only names the row in socket_io_attachments.
-        for (let i = 0; i < 40 && notifications.length === 0; i += 1) await sleep(25);
-        const header = notifications.at(-1) ?? '';
+        // (The adapters' heartbeats go on the same channel: look for the header.)
+        const isHeader = (payload: string) => payload.includes('attachmentId');
+        for (let i = 0; i < 40 && !notifications.some(isHeader); i += 1) await sleep(25);
+        const header = notifications.find(isHeader) ?? '';
         expect(Buffer.byteLength(header)).toBeLessThan(PAYLOAD_THRESHOLD);
-        expect(header).toContain('attachmentId');
+        expect(header, 'a NOTIFY naming an attachment').not.toBe('');
       }
     }
   });
