@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { transpileForNode } from './transpile.ts';
 
 export const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
@@ -95,4 +97,98 @@ export function runLoad<T>(job: Record<string, unknown>, onReady?: () => unknown
       else reject(new Error(`load generator exited with ${code}: ${out.slice(-500)}`));
     });
   });
+}
+
+/** The PostgreSQL server the PostgreSQL baseline's databases are created on (its own database is only used to connect). */
+export const benchPostgresAdminUrl = process.env.LODESTONE_BENCH_POSTGRES ?? process.env.LODESTONE_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface BenchDatabase {
+  url: string;
+  name: string;
+  /** Drops it, with any connection still open to it. */
+  drop(): Promise<void>;
+}
+
+/** A new, empty PostgreSQL database of its own on `benchPostgresAdminUrl`'s server. */
+export async function freshBenchPostgresDatabase(): Promise<BenchDatabase> {
+  const name = `lodestone_bench_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: benchPostgresAdminUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(benchPostgresAdminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), name, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/**
+ * Starts one node of the PostgreSQL baseline (bench/baseline/server-pg.ts) in its own process on
+ * 127.0.0.1, on `databaseUrl` as `nodeId`; resolves when it listens and its adapter LISTENs.
+ * `kind` is 'baseline' (the load generator drives it as the SQLite baseline); `info.nodeId` names it.
+ */
+export async function startPostgresBaseline(databaseUrl: string, nodeId: string): Promise<RunningServer> {
+  const script = transpileForNode(fileURLToPath(new URL('../baseline/server-pg.ts', import.meta.url)));
+  const child: ChildProcess = spawn(process.execPath, [script, databaseUrl, nodeId], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const lines = out.split('\n');
+      out = lines.pop() ?? '';
+      for (const line of lines) if (line.startsWith('{')) resolve(JSON.parse(line) as Record<string, unknown>);
+    });
+    child.on('exit', (code) => reject(new Error(`PostgreSQL baseline ${nodeId} exited with ${code}`)));
+  });
+  const pid = Number(info.pid ?? child.pid ?? 0);
+  return {
+    kind: 'baseline',
+    url: `http://127.0.0.1:${String(info.port)}`,
+    pid,
+    info,
+    rssMb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024,
+    cpuMs: () => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    },
+    busyMs: () => Promise.reject(new Error('busyMs: Lodestone only')),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
+
+export interface PostgresBaselineCluster {
+  database: BenchDatabase;
+  /** Node `a`, `b`, … in that order, all on `database`. */
+  nodes: RunningServer[];
+  /** Stops every node, then drops the database. */
+  stop(): Promise<void>;
+}
+
+/** A fresh PostgreSQL database and `count` baseline nodes on it (ids a, b, …): post on one, read on another. */
+export async function startPostgresBaselineCluster(count = 2): Promise<PostgresBaselineCluster> {
+  const database = await freshBenchPostgresDatabase();
+  const ids = Array.from({ length: count }, (_, i) => String.fromCharCode(97 + i));
+  const started = await Promise.allSettled(ids.map((id) => startPostgresBaseline(database.url, id)));
+  const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const stop = async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+    await database.drop();
+  };
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  return { database, nodes, stop };
 }
