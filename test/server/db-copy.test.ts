@@ -8,7 +8,8 @@
 // PostgreSQL) run inside the copy's transaction and roll it back on a mismatch; the last test
 // shows that check catches an event changed on the PostgreSQL side.
 import Database from 'better-sqlite3';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
@@ -45,6 +46,7 @@ describe.runIf(runPostgresTests)('db:copy from SQLite to PostgreSQL', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  const sha256File = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
   const sqliteCounts = (path: string) => {
     const db = new Database(path, { readonly: true });
     try {
@@ -105,6 +107,23 @@ describe.runIf(runPostgresTests)('db:copy from SQLite to PostgreSQL', () => {
       source.close();
       await client.end();
     }
+  });
+
+  it('leaves the source file as it was', async () => {
+    const before = sha256File(sourcePath);
+    expect((await copyDatabase({ from: `file:${sourcePath}`, to: (await fresh()).url })).ok).toBe(true);
+    expect(sha256File(sourcePath)).toBe(before);
+  });
+
+  it('refuses a source whose schema is older than this version, asking to start the server on it once', async () => {
+    const old = join(dir, 'old.db');
+    copyFileSync(sourcePath, old);
+    const db = new Database(old);
+    db.prepare('DELETE FROM __drizzle_migrations WHERE created_at = (SELECT max(created_at) FROM __drizzle_migrations)').run();
+    db.close();
+    const report = await copyDatabase({ from: `file:${old}`, to: (await fresh()).url });
+    expect(report.ok).toBe(false);
+    expect(report.error).toMatch(/lacks this version's SQLite migrations \(up to \w+\): start this version of the server on it once/);
   });
 
   it('refuses a target that already holds rows, and writes nothing to it', async () => {

@@ -210,12 +210,14 @@ function openSource(url: string): DatabaseHandle {
     if (sqlite.open) sqlite.close();
   };
   try {
-    const journal = JSON.parse(readFileSync(resolve(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as { entries: unknown[] };
+    // As drizzle's migrator decides: a migration is applied when the last one recorded is not older.
+    const journal = JSON.parse(readFileSync(resolve(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as { entries: { when: number; tag: string }[] };
+    const latest = journal.entries.at(-1);
     const hasTable = sqlite.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'").pluck().get() as number;
-    const applied = hasTable ? (sqlite.prepare('SELECT count(*) FROM __drizzle_migrations').pluck().get() as number) : 0;
-    if (applied !== journal.entries.length) {
+    const applied = hasTable ? (sqlite.prepare('SELECT max(created_at) FROM __drizzle_migrations').pluck().get() as number | null) : null;
+    if (latest && (applied === null || applied < latest.when)) {
       throw new Refused(
-        `${path} has ${applied} of this version's ${journal.entries.length} SQLite migrations: start this version of the server on it once ` +
+        `${path} lacks this version's SQLite migrations (up to ${latest.tag}): start this version of the server on it once ` +
           '(it migrates at start), stop it, and copy again. The copy does not change its source.',
       );
     }
@@ -245,6 +247,23 @@ function findNul(table: string, row: Row): void {
     }
   }
 }
+
+/** The Lodestone tables of the target that hold a row (when `ifExists`, tables not created yet count as empty). */
+async function nonEmptyTables(client: pg.ClientBase, pairs: TablePair[], ifExists: boolean): Promise<string[]> {
+  const filled: string[] = [];
+  for (const { name } of pairs) {
+    if (ifExists) {
+      const exists = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [quote(name)]);
+      if (exists.rows[0]?.t == null) continue;
+    }
+    const any = await client.query(`SELECT 1 FROM ${quote(name)} LIMIT 1`);
+    if (any.rowCount) filled.push(name);
+  }
+  return filled;
+}
+
+const notEmpty = (tables: string[]) =>
+  `the target is not empty (rows in ${tables.join(', ')}): db:copy only fills a new, empty database; nothing was written.`;
 
 /** The core of `npm run db:copy`; also what the tests call. */
 export async function copyDatabase(options: CopyOptions): Promise<CopyReport> {
@@ -292,6 +311,9 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyReport> {
     try {
       const encoding = (await client.query<{ server_encoding: string }>('SHOW server_encoding')).rows[0]?.server_encoding;
       if (encoding !== 'UTF8') throw new Refused(`the target database's encoding is ${encoding}; Lodestone needs UTF8 (CREATE DATABASE … ENCODING 'UTF8').`);
+      // A database that already holds Lodestone rows is refused before it is even migrated.
+      const filled = await nonEmptyTables(client, pairs, true);
+      if (filled.length > 0) throw new Refused(notEmpty(filled));
       client.release();
       await migratePostgres(pool);
       log('target: PostgreSQL migrations applied');
@@ -307,14 +329,8 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyReport> {
       await tx.query(`LOCK TABLE ${pairs.map((p) => quote(p.name)).join(', ')} IN EXCLUSIVE MODE NOWAIT`).catch((error: Error) => {
         throw new Refused(`the target's tables are in use (${error.message}): stop every Lodestone node on it and copy again.`);
       });
-      const nonEmpty: string[] = [];
-      for (const { name } of pairs) {
-        const any = await tx.query(`SELECT 1 FROM ${quote(name)} LIMIT 1`);
-        if (any.rowCount) nonEmpty.push(name);
-      }
-      if (nonEmpty.length > 0) {
-        throw new Refused(`the target is not empty (rows in ${nonEmpty.join(', ')}): db:copy only fills a new, empty database; nothing was written.`);
-      }
+      const filled = await nonEmptyTables(tx, pairs, false);
+      if (filled.length > 0) throw new Refused(notEmpty(filled));
 
       const target = drizzlePg(tx);
       for (const pair of pairs) {
