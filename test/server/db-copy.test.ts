@@ -16,7 +16,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyDatabase, tablesInCopyOrder, verifyPostgresChains } from '../../server/src/cli/db-copy.ts';
+import { checkPostgres, copyDatabase, tablesInCopyOrder, verifyPostgresChains } from '../../server/src/cli/db-copy.ts';
 import { users as pgUsers } from '../../server/src/db/schema.postgres.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { freshPostgresDatabase, runPostgresTests, type TestDatabase } from '../helpers/postgres.ts';
@@ -103,6 +103,7 @@ describe.runIf(runPostgresTests)('db:copy from SQLite to PostgreSQL', () => {
       expect(pgHeads).toEqual(heads);
       const chains = await verifyPostgresChains(client, 7); // small pages: the paging itself is exercised
       expect(chains).toEqual({ ok: true, streams: report.streams, events: report.events });
+      expect(await checkPostgres(target.url)).toEqual(chains);
     } finally {
       source.close();
       await client.end();
@@ -173,6 +174,7 @@ describe.runIf(runPostgresTests)('db:copy from SQLite to PostgreSQL', () => {
       if (!victim) throw new Error('the copy holds no events');
       await client.query(`UPDATE events SET at = '2000-01-01T00:00:00.000Z', json = NULL WHERE stream = $1 AND seq = $2`, [victim.stream, victim.seq]);
       const chains = await verifyPostgresChains(client);
+      expect(await checkPostgres(target.url)).toEqual(chains);
       expect(chains.ok).toBe(false);
       expect(chains.firstBad).toMatchObject({ stream: victim.stream, seq: victim.seq, reason: 'the hash does not recompute' });
     } finally {

@@ -1,11 +1,12 @@
 // One-time move of a Lodestone database from SQLite to PostgreSQL (issue 15):
 //   npm run db:copy -- --from file:./data/lodestone.db --to postgres://user@host/lodestone
+//   npm run db:copy -- --check postgres://user@host/lodestone    (chains only, e.g. after pg_restore)
 // Stop the server first. The source is opened read-only and never changed. The target gets the
 // PostgreSQL migrations and must hold no Lodestone row; every table is copied in foreign-key
 // order inside ONE transaction, and before it commits the copy is checked: row counts per
 // table, every stream's head (seq, hash) against the source, and every hash chain recomputed
 // from the PostgreSQL rows. Any mismatch rolls the whole copy back: the target stays empty.
-// Exit 0 when copied and checked; 1 when refused or a check fails (nothing written); 2 on bad usage.
+// Exit 0 when copied (or checked) and verified; 1 when refused or a check fails (nothing written); 2 on bad usage.
 import Database from 'better-sqlite3';
 import { getTableColumns, getTableName, is, sql } from 'drizzle-orm';
 import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
@@ -419,18 +420,46 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyReport> {
   }
 }
 
-function parseArgs(argv: string[]): { from: string; to: string } | null {
+/**
+ * `--check URL`: every hash chain of a PostgreSQL database recomputed (after a pg_restore, say),
+ * in one read-only snapshot, so nodes may keep writing while it reads.
+ */
+export async function checkPostgres(url: string): Promise<ChainReport> {
+  const pool = openPostgresPool(url, { max: 1, applicationName: 'lodestone-db-check' });
+  try {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      try {
+        return await verifyPostgresChains(client);
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    } finally {
+      client.release();
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+type Command = { from: string; to: string } | { check: string };
+
+function parseArgs(argv: string[]): Command | null {
   let from: string | undefined;
   let to: string | undefined;
+  let check: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [key, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = inline ?? argv[++i];
     if (key === '--from') from = value;
     else if (key === '--to') to = value;
+    else if (key === '--check') check = value;
     else return null;
   }
-  return from && to ? { from, to } : null;
+  if (check && !from && !to) return { check };
+  return from && to && !check ? { from, to } : null;
 }
 
 /** The URL with its password (if any) replaced by ***, for printing. */
@@ -447,8 +476,28 @@ function redact(url: string): string {
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (!args) {
-    process.stderr.write('usage: npm run db:copy -- --from file:./data/lodestone.db --to postgres://user@host:5432/lodestone   (server stopped)\n');
+    process.stderr.write(
+      'usage: npm run db:copy -- --from file:./data/lodestone.db --to postgres://user@host:5432/lodestone   (server stopped)\n' +
+        '       npm run db:copy -- --check postgres://user@host:5432/lodestone   (every hash chain recomputed; nodes may run)\n',
+    );
     return 2;
+  }
+  if ('check' in args) {
+    if (!isPostgresUrl(args.check)) {
+      process.stderr.write(`--check takes a postgres:// URL (got "${args.check}")\n`);
+      return 2;
+    }
+    const started = performance.now();
+    try {
+      const chains = await checkPostgres(args.check);
+      const ms = Math.round(performance.now() - started);
+      if (chains.ok) process.stdout.write(`VERIFIED: ${chains.events} events in ${chains.streams} streams of ${redact(args.check)}; ${ms} ms\n`);
+      else process.stdout.write(`NOT VERIFIED: the chain of ${chains.firstBad?.stream} breaks at seq ${chains.firstBad?.seq} (${chains.firstBad?.reason})\n`);
+      return chains.ok ? 0 : 1;
+    } catch (error) {
+      process.stderr.write(`check failed: ${(error as Error).message}\n`);
+      return 1;
+    }
   }
   process.stdout.write(`copying ${args.from} to ${redact(args.to)}\n`);
   const report = await copyDatabase({ ...args, log: (line) => process.stdout.write(`${line}\n`) });
