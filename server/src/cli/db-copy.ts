@@ -37,6 +37,8 @@ export interface CopyOptions {
   to: string;
   /** Progress lines; nothing when omitted. */
   log?: (line: string) => void;
+  /** Rows per INSERT; BATCH_ROWS when omitted. */
+  batchRows?: number;
 }
 
 export interface CopyReport {
@@ -269,6 +271,7 @@ const notEmpty = (tables: string[]) =>
 /** The core of `npm run db:copy`; also what the tests call. */
 export async function copyDatabase(options: CopyOptions): Promise<CopyReport> {
   const log = options.log ?? (() => undefined);
+  const batchRows = options.batchRows ?? BATCH_ROWS;
   const started = performance.now();
   const report: CopyReport = { ok: false, tables: [], rows: 0, streams: 0, events: 0, ms: 0 };
   const done = (error?: string): CopyReport => {
@@ -342,12 +345,12 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyReport> {
           .from(pair.source)
           .where(sql`rowid > ${sql.placeholder('after')}`)
           .orderBy(sql`rowid`)
-          .limit(BATCH_ROWS)
+          .limit(batchRows)
           .prepare();
-        let after = -Infinity;
+        let after = Number.MIN_SAFE_INTEGER;
         let copied = 0;
         for (;;) {
-          const rows = page.all({ after: after === -Infinity ? Number.MIN_SAFE_INTEGER : after }) as (Row & { __rowid: number })[];
+          const rows = page.all({ after }) as (Row & { __rowid: number })[];
           if (rows.length === 0) break;
           after = rows[rows.length - 1]?.__rowid ?? after;
           const values = rows.map(({ __rowid: _, ...row }) => {
@@ -356,7 +359,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyReport> {
           });
           await (target.insert(pair.target) as unknown as { values(rows: Row[]): Promise<unknown> }).values(values);
           copied += values.length;
-          if (rows.length < BATCH_ROWS) break;
+          if (rows.length < batchRows) break;
         }
         report.tables.push({ name: pair.name, rows: copied });
         report.rows += copied;
