@@ -44,6 +44,17 @@ export default tseslint.config(
     },
   },
   {
+    // Every database call is awaited (both stores answer with promises): a promise forgotten in a
+    // condition or left floating is an error, not a silent "always true".
+    files: ['server/src/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: false }],
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
     // Only the feature services, the event log and the database module may reach the database.
     files: ['server/src/**/*.routes.ts', 'server/src/plugins/**/*.ts', 'server/src/http/**/*.ts'],
     rules: {

@@ -1,6 +1,35 @@
 import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
 import { i18nPlugin } from './client/vite.config.ts';
+import pg from 'pg';
+
+/**
+ * The server tests run twice: on SQLite (`server`) and on PostgreSQL (`server-pg`, a fresh
+ * database per app). Without a PostgreSQL server the second run is left out with a loud message,
+ * except under CI=true, where it runs and fails.
+ */
+const postgresUrl = process.env.LODESTONE_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+async function postgresAnswers(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+const postgresProblem = await postgresAnswers();
+const runServerPg = postgresProblem === null || process.env.CI === 'true';
+if (!runServerPg) {
+  const line = '!'.repeat(78);
+  console.error(`\n${line}\n! PostgreSQL not reachable at ${postgresUrl} (${postgresProblem}):\n! the server tests on PostgreSQL (project server-pg) are NOT RUN.\n${line}\n`);
+}
+
+/** Server tests about SQLite itself, or about PostgreSQL itself (they run once, in `server`). */
+const STORE_SPECIFIC = ['test/server/**/*.sqlite.test.ts', 'test/server/**/*.postgres.test.ts'];
 
 export default defineConfig({
   test: {
@@ -21,6 +50,21 @@ export default defineConfig({
           hookTimeout: 30_000,
         },
       },
+      ...(runServerPg
+        ? [
+            {
+              test: {
+                name: 'server-pg',
+                environment: 'node',
+                include: ['test/server/**/*.test.ts'],
+                exclude: STORE_SPECIFIC,
+                env: { LODESTONE_TEST_STORE: 'postgres' },
+                testTimeout: 30_000,
+                hookTimeout: 30_000,
+              },
+            },
+          ]
+        : []),
       {
         // The client's messages are compiled as in the build, for vue-i18n's runtime-only build.
         plugins: [vue(), i18nPlugin()],

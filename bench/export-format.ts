@@ -1,6 +1,6 @@
 // One format of one record, measured in its own process so that its peak memory is its own:
 //   tsx bench/export-format.ts <db file> <incident id> <markdown|pdf|csv|json>
-import { openDatabase } from '../server/src/db/connection.ts';
+import { SqliteStore } from '../server/src/store/sqlite.ts';
 import { createServices } from '../server/src/services.ts';
 import { buildRecord } from '../server/src/features/export/record.model.ts';
 import { renderMarkdown } from '../server/src/features/export/markdown.ts';
@@ -9,13 +9,13 @@ import { renderJson } from '../server/src/features/export/json.ts';
 import { renderPdf } from '../server/src/features/export/pdf.ts';
 
 const [path, incidentId, format] = process.argv.slice(2);
-const handle = openDatabase(`file:${path}`);
-const services = createServices(handle, { clock: () => new Date(), passwordLog2N: 10, sessionIdleMs: 1e9, sessionMaxMs: 1e9 });
+const store = SqliteStore.open(`file:${path}`);
+const services = createServices(store, { clock: () => new Date(), passwordLog2N: 10, sessionIdleMs: 1e9, sessionMaxMs: 1e9 });
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 const baseRss = process.memoryUsage().rss;
 const render = async () => {
   const start = performance.now();
-  const record = buildRecord(services, incidentId ?? '', 'en', 'bench');
+  const record = await buildRecord(services, incidentId ?? '', 'en', 'bench');
   if (!record) throw new Error('no incident');
   const modelMs = performance.now() - start;
   const output =
@@ -32,4 +32,4 @@ warm.sort((a, b) => a - b);
 process.stdout.write(
   JSON.stringify({ format, ms: Math.round(cold.ms), warmMs: Math.round(warm[1] ?? 0), modelMs: Math.round(cold.modelMs), bytes: cold.bytes, peakRssMb, baseRssMb: mb(baseRss) }),
 );
-handle.close();
+await store.close();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openDatabase } from '../server/src/db/connection.ts';
+import { SqliteStore } from '../server/src/store/sqlite.ts';
 import { createServices } from '../server/src/services.ts';
 import { seedLargeIncident } from './lib/seed.ts';
 import { fmt, median, type BenchResult } from './lib/report.ts';
@@ -20,12 +20,13 @@ export default async function exportBench(): Promise<BenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'lodestone-bench-export-'));
   const path = join(dir, 'export.db');
   try {
-    const handle = openDatabase(`file:${path}`);
-    const services = createServices(handle, { clock: () => new Date(), passwordLog2N: 10, sessionIdleMs: 1e9, sessionMaxMs: 1e9 });
+    const store = SqliteStore.open(`file:${path}`);
+    const services = createServices(store, { clock: () => new Date(), passwordLog2N: 10, sessionIdleMs: 1e9, sessionMaxMs: 1e9 });
     const seeded = performance.now();
     const incidentId = await seedLargeIncident(services, ENTRIES, ACTIONS);
     const seedMs = performance.now() - seeded;
-    handle.close();
+    await services.log.drain();
+    await store.close();
     const script = fileURLToPath(new URL('./export-format.ts', import.meta.url));
     const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
     const rows = [];

@@ -20,7 +20,7 @@ export async function seedPeople(services: Services, count = 4): Promise<AuthUse
       agency: side === 'JP' ? 'METI' : 'DOE',
       side,
     });
-    const row = services.users.row(user.id);
+    const row = await services.users.row(user.id);
     if (row) people.push(toAuthUser(row));
   }
   return people;
@@ -45,7 +45,7 @@ export async function seedReaders(services: Services, count: number): Promise<st
         agency: i % 2 ? 'METI' : 'DOE',
         side: i % 2 ? 'JP' : 'US',
       });
-      const row = services.users.row(user.id);
+      const row = await services.users.row(user.id);
       if (!row) throw new Error(`no reader ${i}`);
       const owner = toAuthUser(row);
       return (await services.tokens.create({ actor: actorOf(owner) }, owner, 'load generator')).token;

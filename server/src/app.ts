@@ -3,7 +3,10 @@ import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { databasePath, openDatabase } from './db/connection.ts';
+import { databasePath } from './db/connection.ts';
+import { isPostgresUrl } from './db/postgres.ts';
+import { openStore } from './store/open.ts';
+import { PgStore } from './store/postgres.ts';
 import { serverSecret } from './auth/server-secret.ts';
 import { createServices, type Services, type ServiceOptions } from './services.ts';
 import { capConnectionsPerAddress } from './http/connection-cap.ts';
@@ -29,8 +32,12 @@ import { actionsRoutes } from './features/actions/actions.routes.ts';
 import { exportRoutes } from './features/export/export.routes.ts';
 
 export interface AppOptions {
-  /** `file:PATH` or `file::memory:`. */
+  /** `file:PATH`, `file::memory:` or `postgres://…`. */
   databaseUrl: string;
+  /** This node's name (logs, pg_stat_activity, the adapter); `lodestone` by default. */
+  nodeId?: string;
+  /** On PostgreSQL, how often a node reads the heads of the streams it delivers (1 s). */
+  pollMs?: number;
   /** The origin browsers use; without it, the listening loopback address. */
   publicOrigin?: string;
   /** Password of the `admin` account created on a new database; random (announced once) when unset. */
@@ -132,21 +139,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   capConnectionsPerAddress(app.server, options.connectionsPerAddress ?? CONNECTIONS_PER_ADDRESS);
 
-  const handle = openDatabase(options.databaseUrl);
+  const postgres = isPostgresUrl(options.databaseUrl);
+  if (postgres && !options.secret) throw new Error('LODESTONE_SECRET must be set on PostgreSQL, the same on every node');
+  const nodeId = options.nodeId ?? 'lodestone';
+  const store = await openStore(options.databaseUrl, { applicationName: `lodestone:${nodeId}` });
   const serviceOptions: ServiceOptions = {
     clock: options.clock ?? (() => new Date()),
     passwordLog2N: options.passwordLog2N ?? OWASP_SCRYPT_LOG2N,
     sessionIdleMs: (options.sessionIdleMinutes ?? 12 * 60) * 60_000,
     sessionMaxMs: (options.sessionMaxHours ?? 7 * 24) * 3_600_000,
-    secret: serverSecret(databasePath(options.databaseUrl), options.secret),
+    secret: postgres ? Buffer.from(options.secret ?? '', 'utf8') : serverSecret(databasePath(options.databaseUrl), options.secret),
   };
-  const services = createServices(handle, serviceOptions);
+  const services = createServices(store, serviceOptions);
   const origins = new AllowedOrigins(options.publicOrigin, () => app.server.address());
   app.decorate('lodestone', { ...services, origins, options: serviceOptions });
   app.addHook('onClose', async () => {
-    services.sessions.flushTouches();
-    services.tokens.flushTouches();
-    handle.close();
+    await Promise.allSettled([services.sessions.flushTouches(true), services.tokens.flushTouches(true)]);
+    await services.log.drain();
+    await store.close();
   });
 
   const bootstrap = await services.users.bootstrapAdmin(options.adminPassword);
@@ -158,12 +168,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       `Created the admin account. Username: admin  Password: ${bootstrap.generatedPassword}  (shown once; change it under Profile)`,
     );
   }
-  if (options.demo && handle.created) await loadDemoScenario(services);
+  // A database this start created (it made the first account): the demo goes in once, on one node.
+  if (options.demo && bootstrap !== null) await loadDemoScenario(services);
   void services.sessions.warm();
 
   const housekeeping = setInterval(() => {
-    services.idempotency.purge();
-    services.sessions.purgeExpired();
+    void services.idempotency.purge().catch(() => undefined);
+    void services.sessions.purgeExpired().catch(() => undefined);
   }, 60 * 60_000);
   housekeeping.unref();
   app.addHook('onClose', async () => clearInterval(housekeeping));
@@ -173,6 +184,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(securityPlugin);
   await app.register(authPlugin);
   await app.register(realtimePlugin, {
+    cluster: store instanceof PgStore ? { pool: store.pool, nodeId, pollMs: options.pollMs } : undefined,
     limits: options.socketLimits,
     anonymousPerAddress: options.anonymousSocketsPerAddress,
     trustProxy: typeof options.trustProxy === 'number' ? trustHops(options.trustProxy) : options.trustProxy,
@@ -182,7 +194,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     try {
-      handle.sqlite.prepare('SELECT 1').get();
+      await store.ping();
       return { ok: true };
     } catch {
       return reply.code(503).type('application/problem+json').send({ type: 'about:blank', title: 'Not ready', status: 503, detail: 'The database does not answer.' });

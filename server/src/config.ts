@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { databasePath } from './db/connection.ts';
+import { isPostgresUrl } from './db/postgres.ts';
 
 const port = z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(0).max(65535, 'must be at most 65535');
 const whole = (name: string) => z.coerce.number({ message: `${name} must be a number` }).int('must be a whole number').min(1, 'must be at least 1');
@@ -14,6 +16,7 @@ const Environment = z.object({
     .default('file:./data/lodestone.db')
     .refine(
       (url) => {
+        if (isPostgresUrl(url)) return URL.canParse(url);
         try {
           databasePath(url);
           return true;
@@ -21,7 +24,7 @@ const Environment = z.object({
           return false;
         }
       },
-      { message: 'must be file:PATH or file::memory:' },
+      { message: 'must be file:PATH, file::memory: or postgres://user@host:port/database' },
     ),
   LODESTONE_ADMIN_PASSWORD: z.string().min(1).max(256, 'must be at most 256 characters').optional(),
   LODESTONE_DEMO: z.enum(['0', '1'], { message: 'must be 0 or 1' }).default('0'),
@@ -48,6 +51,13 @@ const Environment = z.object({
       message: 'must be true, false, a hop count (1, 2 …) or a comma list of addresses or CIDRs (10.0.0.1, 10.0.0.0/8, loopback)',
     }),
   LODESTONE_SECRET: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+  LODESTONE_NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,40}$/, 'must be 1–40 letters, digits, dots, dashes or underscores')
+    .optional(),
+}).refine((e) => !isPostgresUrl(e.DATABASE_URL) || e.LODESTONE_SECRET !== undefined, {
+  path: ['LODESTONE_SECRET'],
+  message: 'must be set on PostgreSQL, the same on every node (e.g. openssl rand -base64 32)',
 });
 
 /** Names proxy-addr (Fastify's trustProxy) knows for address ranges. */
@@ -99,8 +109,10 @@ export interface Config {
   idleTimeoutMs: number;
   /** Which proxies' X-Forwarded-For is believed (request.ip is then the client behind them); false by default. */
   trustProxy: boolean | number | string[];
-  /** LODESTONE_SECRET: key of the server's HMACs; when unset, a file beside the database holds a generated one. */
+  /** LODESTONE_SECRET: key of the server's HMACs; when unset, a file beside the database holds a generated one (SQLite only). */
   secret: string | undefined;
+  /** LODESTONE_NODE_ID: this node's name in logs and pg_stat_activity (the host name by default). */
+  nodeId: string;
 }
 
 export class ConfigError extends Error {}
@@ -139,5 +151,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     idleTimeoutMs: e.LODESTONE_IDLE_TIMEOUT_SECONDS * 1000,
     trustProxy: parseTrustProxy(e.TRUST_PROXY) ?? false,
     secret: e.LODESTONE_SECRET,
+    nodeId: e.LODESTONE_NODE_ID ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40),
   };
 }

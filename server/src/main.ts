@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     idleTimeoutMs: config.idleTimeoutMs,
     trustProxy: config.trustProxy,
     secret: config.secret,
+    nodeId: config.nodeId,
     announce: (message) => process.stdout.write(`\n  ${message}\n\n`),
   });
 
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   // npm start runs the build in server/dist; tsx runs the sources (npm run dev, tests, scripts).
   const build = import.meta.url.endsWith('.js') ? 'compiled JavaScript' : 'TypeScript sources';
-  app.log.info(`Lodestone is serving ${config.publicOrigin} (${build})`);
+  app.log.info(`Lodestone is serving ${config.publicOrigin} (${build}, node ${config.nodeId}, ${app.lodestone.store.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'})`);
 }
 
 main().catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { DatabaseHandle } from './db/connection.ts';
+import type { Db, Store, Tables } from './store/store.ts';
 import { EventLog } from './events/event-log.ts';
 import { IdempotencyStore } from './events/idempotency.ts';
 import { commit, type Mutation } from './events/mutation.ts';
@@ -26,43 +26,53 @@ export interface ServiceOptions {
 
 /** What every feature service is built from. */
 export interface ServiceContext {
-  handle: DatabaseHandle;
+  store: Store;
+  /** Reads outside a write transaction (committed data). */
+  db: Db;
+  /** The tables of the store's dialect. */
+  t: Tables;
   log: EventLog;
   idempotency: IdempotencyStore;
   signals: Signals;
   options: ServiceOptions;
   /** One transaction for a change, its events and its idempotent answer (group-committed). */
-  commit<T>(mutation: Mutation, work: (tx: Tx) => T): Promise<T>;
+  commit<T>(mutation: Mutation, work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** A write without an Idempotency-Key (sign-in, housekeeping, the first admin), group-committed too. */
+  write<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
   now(): Date;
   /**
    * Runs `work` with the clock set to `at`: the demo scenario records history at its real dates.
    * A change made this way that is earlier than the last event of a stream it appends to is
    * refused (BackdatedAppend): history has to be played in time order.
    */
-  at<T>(at: Date, work: () => T): T;
+  at<T>(at: Date, work: () => Promise<T>): Promise<T>;
 }
 
 export type Services = ReturnType<typeof createServices>;
 
-/** Wires the feature services over one database. */
-export function createServices(handle: DatabaseHandle, options: ServiceOptions) {
+/** Wires the feature services over one store. */
+export function createServices(store: Store, options: ServiceOptions) {
   let fixed: Date | null = null;
   const clock = () => fixed ?? options.clock();
-  const log = new EventLog(handle, clock, () => fixed !== null);
-  const idempotency = new IdempotencyStore(handle, clock, options.secret ?? randomBytes(32));
+  const log = new EventLog(store, clock, () => fixed !== null);
+  const write = <T>(work: (tx: Tx) => Promise<T>) => log.enqueue(work);
+  const idempotency = new IdempotencyStore(store, write, clock, options.secret ?? randomBytes(32));
   const signals = new Signals();
   const context: ServiceContext = {
-    handle,
+    store,
+    db: store.db,
+    t: store.t,
     log,
     idempotency,
     signals,
     options,
-    commit: (mutation, work) => commit(log, idempotency, mutation, work, fixed !== null),
+    commit: (mutation, work) => commit(log, idempotency, mutation, work),
+    write,
     now: clock,
-    at: (at, work) => {
+    at: async (at, work) => {
       fixed = at;
       try {
-        return work();
+        return await work();
       } finally {
         fixed = null;
       }
@@ -77,5 +87,5 @@ export function createServices(handle: DatabaseHandle, options: ServiceOptions) 
   const timeline = new TimelineService(context, incidents);
   const actions = new ActionsService(context, incidents);
   const streamAccess = new StreamAccess(incidents);
-  return { context, handle, log, idempotency, signals, users, sessions, tokens, streamAccess, alerts, incidents, timeline, actions };
+  return { context, store, log, idempotency, signals, users, sessions, tokens, streamAccess, alerts, incidents, timeline, actions };
 }

@@ -35,12 +35,14 @@ export const LIMITS = { title: 200, body: 10_000, list: 100, name: 100, short: 5
 
 /**
  * A text field stored exactly as given: length counted in code points, no trimming,
- * refused when it cannot be stored byte for byte (lone surrogates).
+ * refused when it cannot be stored byte for byte (lone surrogates; U+0000, which PostgreSQL
+ * cannot store, refused on every store alike).
  */
 export function text(max: number, options: { min?: number; blank?: boolean } = {}) {
   const min = options.min ?? 0;
   return z
     .string()
+    .refine((v) => !v.includes('\u0000'), { message: 'must not contain the NUL character (U+0000)', params: { code: 'nul_character' } })
     .refine((v) => !hasLoneSurrogate(v), { message: 'contains an unpaired surrogate and cannot be stored exactly', params: { code: 'unpaired_surrogate' } })
     .refine((v) => codePointLength(v) <= max, { message: `must be at most ${max} characters`, params: { code: 'too_long', max } })
     .refine((v) => codePointLength(v) >= min, {

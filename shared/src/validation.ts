@@ -46,6 +46,7 @@ export const FIELD_ERROR_CODES = [
   'status_transition',
   'owner_cannot_read',
   'invalid_utf8',
+  'nul_character',
   'invalid_json',
   'empty_body',
   'too_deep',

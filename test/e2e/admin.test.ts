@@ -127,7 +127,7 @@ describe.runIf(runBrowserTests)('administration in Chromium', () => {
     await user.page.getByRole('button', { name: 'Save and continue' }).click();
     await user.page.getByRole('heading', { name: 'Supply alerts' }).waitFor();
     await user.page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-    const stored = app.app.lodestone.users.rowByUsername('morgan.lee');
+    const stored = await app.app.lodestone.users.rowByUsername('morgan.lee');
     expect(stored?.mustChangePassword).toBe(false);
     await user.context.close();
   });

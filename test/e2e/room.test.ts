@@ -112,7 +112,7 @@ describe.runIf(runBrowserTests)('incident room in Chromium', () => {
 
   it('opens a room of 10,000 entries at the newest, keeps only what is on screen in the DOM, and loads older pages on scroll', async () => {
     const incident = await openIncident(app, lead, { members: [priya] });
-    const row = app.app.lodestone.users.row(priya.user.id);
+    const row = await app.app.lodestone.users.row(priya.user.id);
     if (!row) throw new Error('no user');
     const author = toAuthUser(row);
     // Sent 500 at a time, as concurrent requests would be: they share group commits.

@@ -1,3 +1,4 @@
+import { sql, type SQL } from 'drizzle-orm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +10,22 @@ import { buildApp, type AppOptions } from '../../server/src/app.ts';
 export const ADMIN_PASSWORD = 'admin-password-1';
 export const TEST_PASSWORD = 'correct horse battery';
 
+/**
+ * The store the server tests run on: SQLite (the `server` project) or PostgreSQL (the
+ * `server-pg` project sets LODESTONE_TEST_STORE=postgres; each app gets a fresh database).
+ */
+export const testStore: 'sqlite' | 'postgres' = process.env.LODESTONE_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** The secret of test apps on PostgreSQL, where LODESTONE_SECRET is required. */
+export const TEST_SECRET = 'test-secret-of-the-postgresql-test-apps-0123456789';
+
 export interface TestApp {
   app: FastifyInstance;
+  /** The app's DATABASE_URL (`file:…` or `postgres://…`), to start another app on the same database. */
+  databaseUrl: string;
+  /** The secret to start another app on the same database with (PostgreSQL), else undefined. */
+  secret: string | undefined;
+  /** The SQLite file (on PostgreSQL, a path that holds nothing). */
   dbPath: string;
   dir: string;
   /** Cookie header of the signed-in admin. */
@@ -25,22 +40,36 @@ export interface TestApp {
 export async function buildTestApp(options: Partial<AppOptions> = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'lodestone-test-'));
   const dbPath = join(dir, 'test.db');
-  const app = await buildApp({
-    databaseUrl: `file:${dbPath}`,
-    adminPassword: ADMIN_PASSWORD,
-    passwordLog2N: 10,
-    clientDir: null,
-    ...options,
-  });
-  await app.ready();
+  // Imported only here: it checks at import that PostgreSQL answers.
+  const pg = testStore === 'postgres' && options.databaseUrl === undefined ? await (await import('./postgres.ts')).freshPostgresDatabase() : null;
+  const databaseUrl = options.databaseUrl ?? pg?.url ?? `file:${dbPath}`;
+  const secret = options.secret ?? (pg ? TEST_SECRET : undefined);
+  let app: FastifyInstance;
+  try {
+    app = await buildApp({
+      adminPassword: ADMIN_PASSWORD,
+      passwordLog2N: 10,
+      clientDir: null,
+      ...options,
+      databaseUrl,
+      ...(secret === undefined ? {} : { secret }),
+    });
+    await app.ready();
+  } catch (error) {
+    await pg?.drop();
+    throw error;
+  }
   const admin = await signIn(app, 'admin', ADMIN_PASSWORD);
   return {
     app,
+    databaseUrl,
+    secret,
     dbPath,
     dir,
     admin,
     close: async () => {
       await app.close();
+      await pg?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -125,6 +154,14 @@ export function alertInput(overrides: Record<string, unknown> = {}) {
 }
 
 /** Row count of a table, to prove a refusal stored nothing. */
-export function countRows(t: Pick<TestApp, 'app'>, table: string): number {
-  return t.app.lodestone.handle.sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+/** Rows of a raw SQL query on the app's store (the same SQL on SQLite and PostgreSQL). */
+export function queryRows<R>(t: Pick<TestApp, 'app'>, query: SQL): Promise<R[]> {
+  const { store } = t.app.lodestone;
+  return store.rows<R>(store.db, query);
+}
+
+export async function countRows(t: Pick<TestApp, 'app'>, table: string): Promise<number> {
+  const { store } = t.app.lodestone;
+  const [row] = await store.rows<{ n: number }>(store.db, sql.raw(`SELECT count(*) AS n FROM ${table}`));
+  return Number(row?.n ?? 0);
 }

@@ -112,7 +112,7 @@ export async function backupUnderLoad(options: { events: number }): Promise<Back
 
     const restore = await npmRun('restore', backupFile, restoredFile);
     if (restore.code !== 0) throw new Error(`restore failed: ${restore.output}`);
-    const check = checkDatabase(restoredFile);
+    const check = await checkDatabase(restoredFile);
     // Every note acknowledged before the backup began is in the restored database.
     const restoredApp = new ServerProcess(await freePort(), restoredFile);
     await restoredApp.start();

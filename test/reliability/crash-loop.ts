@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openReader } from '../../server/src/db/connection.ts';
+import { SqliteStore } from '../../server/src/store/sqlite.ts';
 import { EventLog } from '../../server/src/events/event-log.ts';
 import { type Client, freePort, seedCast, ServerProcess, sleep } from './lib/server-process.ts';
 import { numberArg, random, report } from './lib/figures.ts';
@@ -148,7 +149,7 @@ export async function crashLoop(options: { kills: number; seed?: number; workers
         .pluck()
         .all() as string[];
       const integrity = sqlite.pragma('integrity_check', { simple: true }) as string;
-      const audit = new EventLog(handle, () => new Date()).verify();
+      const audit = await new EventLog(new SqliteStore(handle, handle), () => new Date()).verify();
       const sorted = [...readyTimes].sort((a, b) => a - b);
       return {
         kills: options.kills,

@@ -117,8 +117,8 @@ describe('access matrix (product.md Access, api.md)', () => {
   }
 
   const freshAlert = async () => (await must<{ id: string }>(asLead(), 'POST', '/api/v1/alerts', alertInput())).id;
-  const incidentNow = () => {
-    const incident = t.app.lodestone.incidents.get(own.id);
+  const incidentNow = async () => {
+    const incident = await t.app.lodestone.incidents.get(own.id);
     if (!incident) throw new Error('the target incident is gone');
     return incident;
   };
@@ -186,12 +186,12 @@ describe('access matrix (product.md Access, api.md)', () => {
     'POST /api/v1/incidents': async () => ({ url: '/api/v1/incidents', payload: { title: 'Gallium price spike', severity: 'moderate', minerals: ['gallium'] } }),
     'GET /api/v1/incidents/:id': async () => ({ url: `/api/v1/incidents/${own.id}` }),
     'PATCH /api/v1/incidents/:id [severity]': async () => {
-      const { version, severity } = incidentNow();
+      const { version, severity } = await incidentNow();
       return { url: `/api/v1/incidents/${own.id}`, payload: { version, severity: severity === 'high' ? 'critical' : 'high' } };
     },
     'PATCH /api/v1/incidents/:id [lessons]': async () => ({
       url: `/api/v1/incidents/${own.id}`,
-      payload: { version: incidentNow().version, lessons: { strengths: `Both sides acknowledged within the hour (${++counter})` } },
+      payload: { version: (await incidentNow()).version, lessons: { strengths: `Both sides acknowledged within the hour (${++counter})` } },
     }),
     'PUT /api/v1/incidents/:id/members/:userId': async () => {
       await must(asLead(), 'DELETE', `/api/v1/incidents/${own.id}/members/${people.spare.user.id}`);
@@ -272,13 +272,13 @@ describe('access matrix (product.md Access, api.md)', () => {
   });
   afterAll(() => t.close());
 
-  it('sets the scene the columns describe', () => {
+  it('sets the scene the columns describe', async () => {
     expect(own.usLeadId).toBe(people.lead.user.id);
     expect(own.jpLeadId).toBe(people.coLead.user.id);
-    const ownMembers = new Set(t.app.lodestone.incidents.members(own.id).map((m) => m.id));
-    const otherMembers = new Set(t.app.lodestone.incidents.members(other.id).map((m) => m.id));
+    const ownMembers = new Set((await t.app.lodestone.incidents.members(own.id)).map((m) => m.id));
+    const otherMembers = new Set((await t.app.lodestone.incidents.members(other.id)).map((m) => m.id));
     for (const who of ['lead', 'coLead', 'member', 'liaison', 'disabled', 'newPassword'] as const) expect(ownMembers.has(people[who].user.id), who).toBe(true);
-    expect(t.app.lodestone.users.get(people.newPassword.user.id)?.mustChangePassword).toBe(true);
+    expect((await t.app.lodestone.users.get(people.newPassword.user.id))?.mustChangePassword).toBe(true);
     for (const who of ['otherLead', 'nonMember', 'otherLiaison', 'staff'] as const) {
       expect(ownMembers.has(people[who].user.id), who).toBe(false);
       expect(otherMembers.has(people[who].user.id) || who === 'staff', who).toBe(true);

@@ -34,7 +34,7 @@ describe('action items', () => {
     it('lets members, liaisons and leads create items: open, version 1, owner agency by default', async () => {
       const action = await create(cast.jpMember, { title: 'JOGMEC在庫の確認', ownerId: cast.jpMember.user.id, provision: 'stockpiling', priority: 'p1', dueAt: '2026-12-01T09:00:00+09:00' });
       expect(action).toMatchObject({ incidentId: incident.id, incidentCode: incident.code, status: 'open', version: 1, agency: 'METI', provision: 'stockpiling', priority: 'p1', dueAt: '2026-12-01T00:00:00.000Z', doneAt: null, owner: { id: cast.jpMember.user.id } });
-      expect(stream(incident.id).at(-1)).toMatchObject({ type: 'action.created', data: { id: action.id, version: 1 } });
+      expect((await stream(incident.id)).at(-1)).toMatchObject({ type: 'action.created', data: { id: action.id, version: 1 } });
       expect((await req(cast.liaison, 'POST', `/incidents/${incident.id}/actions`, { title: 'Brief State' })).statusCode).toBe(201);
       expect((await req(cast.jpLead, 'POST', `/incidents/${incident.id}/actions`, { title: 'Brief METI minister' })).json().priority).toBe('p3');
     });
@@ -62,13 +62,13 @@ describe('action items', () => {
     ];
     for (const [name, body, path] of invalid) {
       it(`answers 400 and stores nothing for an invalid ${name}`, async () => {
-        const rows = countRows(t, 'actions');
+        const rows = await countRows(t, 'actions');
         const payload: Record<string, unknown> = { title: 'valid title', ...body };
         if (payload.ownerId === 'OUTSIDER') payload.ownerId = outsider.user.id;
         const res = await req(cast.member, 'POST', `/incidents/${incident.id}/actions`, payload);
         expect(res.statusCode).toBe(400);
         expect(res.json().errors.map((e: { path: string }) => e.path)).toContain(path);
-        expect(countRows(t, 'actions')).toBe(rows);
+        expect(await countRows(t, 'actions')).toBe(rows);
       });
     }
 
@@ -86,7 +86,7 @@ describe('action items', () => {
       const action = await create(cast.member, { title: 'Confirm DoD NDS inventory', ownerId: cast.member.user.id });
       const moved = await req(cast.member, 'PATCH', `/actions/${action.id}`, { version: 1, status: 'in_progress' });
       expect(moved.json()).toMatchObject({ status: 'in_progress', version: 2, doneAt: null, updatedBy: { id: cast.member.user.id } });
-      expect(stream(incident.id).at(-1)).toMatchObject({ type: 'action.updated', data: { changed: ['status'], previous: { status: 'open' } } });
+      expect((await stream(incident.id)).at(-1)).toMatchObject({ type: 'action.updated', data: { changed: ['status'], previous: { status: 'open' } } });
       const done = (await req(cast.jpMember, 'PATCH', `/actions/${action.id}`, { version: 2, status: 'done' })).json() as Action;
       expect(done.doneAt).not.toBeNull();
       const reopened = (await req(cast.jpMember, 'PATCH', `/actions/${action.id}`, { version: 3, status: 'open' })).json() as Action;

@@ -16,7 +16,7 @@ describe('when an alert was written (observedAt)', () => {
   afterAll(() => t.close());
 
   const post = (payload: Record<string, unknown>) => t.app.inject({ method: 'POST', url: '/api/v1/alerts', headers: { cookie: liaison.cookie }, payload: alertInput(payload) });
-  const lastEvent = () => t.app.lodestone.log.read('alerts', 0, 10_000).at(-1);
+  const lastEvent = async () => (await t.app.lodestone.log.read('alerts', 0, 10_000)).at(-1);
 
   it('keeps the time it was written beside the time it was posted, in the answer, the feed and the event', async () => {
     const res = await post({ title: 'Written offline at 19:49 JST', observedAt: '2026-03-10T19:49:00+09:00' });
@@ -25,7 +25,7 @@ describe('when an alert was written (observedAt)', () => {
     expect(alert).toMatchObject({ observedAt: '2026-03-10T10:49:00.000Z', postedAt: '2026-03-10T10:50:00.000Z' });
     const feed = (await t.app.inject({ method: 'GET', url: '/api/v1/alerts', headers: { cookie: lead.cookie } })).json() as Alert[];
     expect(feed.find((a) => a.id === alert.id)?.observedAt).toBe('2026-03-10T10:49:00.000Z');
-    expect(lastEvent()).toMatchObject({ type: 'alert.posted', data: { id: alert.id, observedAt: '2026-03-10T10:49:00.000Z' } });
+    expect(await lastEvent()).toMatchObject({ type: 'alert.posted', data: { id: alert.id, observedAt: '2026-03-10T10:49:00.000Z' } });
   });
 
   it('is null when the poster does not say', async () => {
@@ -48,13 +48,13 @@ describe('when an alert was written (observedAt)', () => {
   ];
   for (const [name, observedAt, code, params] of refused) {
     it(`refuses a written time ${name} with 400 (${code}) and stores nothing`, async () => {
-      const alerts = countRows(t, 'alerts');
-      const head = t.app.lodestone.log.head('alerts');
+      const alerts = await countRows(t, 'alerts');
+      const head = await t.app.lodestone.log.head('alerts');
       const res = await post({ title: `Refused: ${name}`, observedAt });
       expect(res.statusCode).toBe(400);
       expect(res.json().errors).toEqual([expect.objectContaining({ path: 'observedAt', code, ...(params ? { params } : {}) })]);
-      expect(countRows(t, 'alerts')).toBe(alerts);
-      expect(t.app.lodestone.log.head('alerts')).toBe(head);
+      expect(await countRows(t, 'alerts')).toBe(alerts);
+      expect(await t.app.lodestone.log.head('alerts')).toBe(head);
     });
   }
 });

@@ -73,14 +73,14 @@ describe('alerts routes', () => {
     ];
     for (const [name, overrides, path] of invalid) {
       it(`answers 400 with errors and stores nothing: ${name}`, async () => {
-        const rows = countRows(t, 'alerts');
-        const head = t.app.lodestone.log.head('alerts');
+        const rows = await countRows(t, 'alerts');
+        const head = await t.app.lodestone.log.head('alerts');
         const res = await post(cast.liaison, alertInput(overrides));
         expect(res.statusCode).toBe(400);
         expect(res.headers['content-type']).toMatch(/problem\+json/);
         expect(res.json().errors.map((e: { path: string }) => e.path)).toContain(path);
-        expect(countRows(t, 'alerts')).toBe(rows);
-        expect(t.app.lodestone.log.head('alerts')).toBe(head);
+        expect(await countRows(t, 'alerts')).toBe(rows);
+        expect(await t.app.lodestone.log.head('alerts')).toBe(head);
       });
     }
 
@@ -100,12 +100,12 @@ describe('alerts routes', () => {
 
     it('replays an Idempotency-Key: same answer, one alert, one event', async () => {
       const headers = { 'idempotency-key': 'post-once-1' };
-      const head = t.app.lodestone.log.head('alerts');
+      const head = await t.app.lodestone.log.head('alerts');
       const first = await post(cast.liaison, alertInput({ title: 'sent twice' }), headers);
       const second = await post(cast.liaison, alertInput({ title: 'sent twice' }), headers);
       expect(second.statusCode).toBe(201);
       expect(second.body).toBe(first.body);
-      expect(t.app.lodestone.log.head('alerts')).toBe(head + 1);
+      expect(await t.app.lodestone.log.head('alerts')).toBe(head + 1);
       const titles = (await list(cast.lead, '?q=sent%20twice')).json().map((a: Alert) => a.title);
       expect(titles).toEqual(['sent twice']);
       const other = await post(cast.liaison, alertInput({ title: 'something else' }), headers);
@@ -122,7 +122,7 @@ describe('alerts routes', () => {
         expect(res.statusCode).toBe(200);
         const ids = res.json().map((x: Alert) => x.id);
         expect(ids.indexOf(b.id)).toBeLessThan(ids.indexOf(a.id));
-        expect(Number(res.headers['lodestone-stream-head'])).toBe(t.app.lodestone.log.head('alerts'));
+        expect(Number(res.headers['lodestone-stream-head'])).toBe(await t.app.lodestone.log.head('alerts'));
       }
       expect((await t.app.inject({ method: 'GET', url: '/api/v1/alerts', headers: { cookie: t.admin } })).statusCode).toBe(403);
       expect((await t.app.inject({ method: 'GET', url: '/api/v1/alerts' })).statusCode).toBe(401);
@@ -162,14 +162,14 @@ describe('alerts routes', () => {
   describe('acknowledgements', () => {
     it("records each side's acknowledgement, once per user, and moves new → acknowledged", async () => {
       const alert = await newAlert();
-      const head = t.app.lodestone.log.head('alerts');
+      const head = await t.app.lodestone.log.head('alerts');
       const first = await act(cast.jpMember, alert.id, 'acknowledgements');
       expect(first.statusCode).toBe(200);
       expect(first.json()).toMatchObject({ status: 'acknowledged', acknowledgements: [{ userId: cast.jpMember.user.id, side: 'JP', agency: 'METI' }] });
       const again = await act(cast.jpMember, alert.id, 'acknowledgements');
       expect(again.statusCode).toBe(200);
       expect(again.json().acknowledgements).toHaveLength(1);
-      expect(t.app.lodestone.log.head('alerts')).toBe(head + 1);
+      expect(await t.app.lodestone.log.head('alerts')).toBe(head + 1);
       const us = await act(cast.member, alert.id, 'acknowledgements');
       expect(us.json().acknowledgements.map((a: { side: string }) => a.side)).toEqual(['JP', 'US']);
     });
@@ -193,8 +193,8 @@ describe('alerts routes', () => {
       expect(incident).toMatchObject({ title: 'Terbium licences frozen', severity: 'critical', tlp: 'RED', minerals: ['terbium'], status: 'active', version: 1, usLeadId: cast.lead.user.id });
       expect(incident.code).toMatch(/^RRG-\d{4}-\d{3}$/);
       expect(escalated).toMatchObject({ id: alert.id, status: 'escalated', incidentId: incident.id });
-      expect(stream('alerts').at(-1)).toMatchObject({ type: 'alert.escalated', data: { id: alert.id, incidentId: incident.id } });
-      expect(stream(`incident:${incident.id}`).map((e: LodestoneEvent) => e.type)).toEqual(['incident.created', 'member.added', 'alert.linked']);
+      expect((await stream('alerts')).at(-1)).toMatchObject({ type: 'alert.escalated', data: { id: alert.id, incidentId: incident.id } });
+      expect((await stream(`incident:${incident.id}`)).map((e: LodestoneEvent) => e.type)).toEqual(['incident.created', 'member.added', 'alert.linked']);
       const detail = await t.app.inject({ method: 'GET', url: `/api/v1/incidents/${incident.id}`, headers: { cookie: cast.lead.cookie } });
       expect(detail.json().alerts.map((a: Alert) => a.id)).toEqual([alert.id]);
       expect(detail.json().members.map((m: { id: string }) => m.id)).toEqual([cast.lead.user.id]);
@@ -207,7 +207,7 @@ describe('alerts routes', () => {
       const res = await act(cast.lead, second.id, 'escalation', { incidentId: incident.id });
       expect(res.statusCode).toBe(200);
       expect(res.json().incident.id).toBe(incident.id);
-      expect(stream(`incident:${incident.id}`).at(-1)).toMatchObject({ type: 'alert.linked', data: { id: second.id, incidentId: incident.id } });
+      expect((await stream(`incident:${incident.id}`)).at(-1)).toMatchObject({ type: 'alert.linked', data: { id: second.id, incidentId: incident.id } });
     });
 
     it('counts incident codes per year', async () => {
@@ -226,9 +226,9 @@ describe('alerts routes', () => {
       expect((await act(cast.lead, alert.id, 'escalation', { incidentId: 'X', incident: {} })).statusCode).toBe(400);
       expect((await act(cast.lead, alert.id, 'escalation', { incidentId: 'UNKNOWN' })).statusCode).toBe(400);
       expect((await act(cast.lead, alert.id, 'escalation', { incident: { severity: 'extreme' } })).statusCode).toBe(400);
-      const incidents = countRows(t, 'incidents');
+      const incidents = await countRows(t, 'incidents');
       expect((await act(cast.lead, alert.id, 'escalation', { incident: { usLeadId: cast.jpMember.user.id } })).statusCode).toBe(400);
-      expect(countRows(t, 'incidents')).toBe(incidents);
+      expect(await countRows(t, 'incidents')).toBe(incidents);
       expect((await act(cast.lead, alert.id, 'escalation', { incident: {} })).statusCode).toBe(200);
       expect((await act(cast.lead, alert.id, 'escalation', { incident: {} })).statusCode).toBe(409);
       expect((await act(cast.lead, alert.id, 'dismissal', { reason: 'late' })).statusCode).toBe(409);
@@ -244,7 +244,7 @@ describe('alerts routes', () => {
       const res = await act(cast.jpLead, alert.id, 'dismissal', { reason: '既に報告済み' });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ status: 'dismissed', dismissal: { reason: '既に報告済み', byId: cast.jpLead.user.id } });
-      expect(stream('alerts').at(-1)).toMatchObject({ type: 'alert.dismissed', data: { id: alert.id } });
+      expect((await stream('alerts')).at(-1)).toMatchObject({ type: 'alert.dismissed', data: { id: alert.id } });
       expect((await act(cast.lead, alert.id, 'dismissal', { reason: 'again' })).statusCode).toBe(409);
     });
   });

@@ -20,7 +20,7 @@ describe('GET /audit/events: the admin stream to browse', () => {
   const page = async (query: string) => (await get(query)).json() as EventPage;
 
   it('answers newest first with the stream head, the events exactly as the stream holds them', async () => {
-    const all = t.app.lodestone.log.read('admin', 0, 10_000);
+    const all = await t.app.lodestone.log.read('admin', 0, 10_000);
     const first = await page('');
     expect(first.head).toBe(all.length);
     expect(first.events).toEqual([...all].reverse());
@@ -31,7 +31,7 @@ describe('GET /audit/events: the admin stream to browse', () => {
     const aboutPriya = await page(`?person=${priya.user.id}`);
     expect(aboutPriya.events.map((e) => e.type)).toEqual(['user.updated', 'token.created', 'user.created']);
     expect((await page(`?person=${priya.user.id}&type=token.created`)).events).toHaveLength(1);
-    const admin = t.app.lodestone.users.rowByUsername('admin');
+    const admin = await t.app.lodestone.users.rowByUsername('admin');
     // The admin acted in all but one of them (Priya made her own token).
     expect((await page(`?person=${admin?.id}`)).events.filter((e) => e.type === 'token.created')).toEqual([]);
   });

@@ -29,15 +29,23 @@ describe('configuration', () => {
   it('names each bad variable with a clear reason', () => {
     let message = '';
     try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'postgres://db', LODESTONE_DEMO: 'yes', PUBLIC_ORIGIN: 'https://x.example/app' });
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://db', LODESTONE_DEMO: 'yes', PUBLIC_ORIGIN: 'https://x.example/app' });
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       message = (error as Error).message;
     }
     expect(message).toMatch(/PORT="eighty": must be a number/);
-    expect(message).toMatch(/DATABASE_URL="postgres:\/\/db": must be file:PATH/);
+    expect(message).toMatch(/DATABASE_URL="mysql:\/\/db": must be file:PATH, file::memory: or postgres:\/\//);
     expect(message).toMatch(/LODESTONE_DEMO="yes": must be 0 or 1/);
     expect(message).toMatch(/PUBLIC_ORIGIN=.*must be an origin/);
+  });
+
+  it('runs on PostgreSQL with a postgres:// URL, a LODESTONE_SECRET shared by the nodes and a node name', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://lodestone@db.internal:5432/lodestone' })).toThrow(/LODESTONE_SECRET=\(unset\): must be set on PostgreSQL, the same on every node/);
+    const config = loadConfig({ DATABASE_URL: 'postgres://lodestone@db.internal:5432/lodestone', LODESTONE_SECRET: 's'.repeat(40), LODESTONE_NODE_ID: 'node-a' });
+    expect(config).toMatchObject({ databaseUrl: 'postgres://lodestone@db.internal:5432/lodestone', nodeId: 'node-a' });
+    expect(() => loadConfig({ LODESTONE_NODE_ID: 'node a/1' })).toThrow(/LODESTONE_NODE_ID="node a\/1": must be 1–40 letters/);
+    expect(loadConfig({}).nodeId).toMatch(/^[A-Za-z0-9._-]{1,40}$/);
   });
 
   it('takes any admin password the operator chooses, and never echoes a bad one', () => {

@@ -1,6 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disruptions, type Alert } from '@lodestone/shared';
-import { buildTestApp, signIn, type TestApp } from '../helpers/app.ts';
+import { queryRows, buildTestApp, signIn, type TestApp } from '../helpers/app.ts';
 import { DEMO_PASSWORD, DEMO_USERS } from '../../server/src/demo/demo.ts';
 
 describe('demo scenario (LODESTONE_DEMO=1 on a new database)', () => {
@@ -63,18 +64,18 @@ describe('demo scenario (LODESTONE_DEMO=1 on a new database)', () => {
     expect(overdue).toHaveLength(1);
   });
 
-  it('writes every stream in time order: `at` never decreases as seq rises', () => {
-    const { sqlite } = t.app.lodestone.handle;
-    const streams = sqlite.prepare('SELECT DISTINCT stream FROM events ORDER BY 1').pluck().all() as string[];
+  it('writes every stream in time order: `at` never decreases as seq rises', async () => {
+    const timesOf = async (stream: string) => (await queryRows<{ at: string }>(t, sql`SELECT at FROM events WHERE stream = ${stream} ORDER BY seq`)).map((r) => r.at);
+    const streams = (await queryRows<{ stream: string }>(t, sql`SELECT DISTINCT stream FROM events ORDER BY 1`)).map((r) => r.stream);
     expect(streams).toEqual(expect.arrayContaining(['admin', 'alerts', expect.stringMatching(/^incident:/)]));
     for (const stream of streams) {
-      const times = sqlite.prepare('SELECT at FROM events WHERE stream = ? ORDER BY seq').pluck().all(stream) as string[];
+      const times = await timesOf(stream);
       const backwards = times.flatMap((at, i) => (i > 0 && at < (times[i - 1] ?? '') ? [`seq ${i + 1}: ${times[i - 1]} → ${at}`] : []));
       expect(backwards, stream).toEqual([]);
     }
     // The room's history runs from the escalation to the last move of its action items.
     const incident = streams.find((s) => s.startsWith('incident:')) ?? '';
-    const times = sqlite.prepare('SELECT at FROM events WHERE stream = ? ORDER BY seq').pluck().all(incident) as string[];
+    const times = await timesOf(incident);
     expect(times[0]).toBe('2025-04-04T06:00:00.000Z');
     expect(times.at(-1)).toBe('2025-05-12T14:30:00.000Z');
   });
@@ -86,9 +87,9 @@ describe('demo scenario (LODESTONE_DEMO=1 on a new database)', () => {
 
   it('is not loaded into a database that already exists', async () => {
     const { buildApp } = await import('../../server/src/app.ts');
-    const again = await buildApp({ databaseUrl: `file:${t.dbPath}`, demo: true, passwordLog2N: 10, clientDir: null });
+    const again = await buildApp({ databaseUrl: t.databaseUrl, secret: t.secret, demo: true, passwordLog2N: 10, clientDir: null });
     try {
-      expect(again.lodestone.users.list().filter((u) => u.username === 'doe.lead')).toHaveLength(1);
+      expect((await again.lodestone.users.list()).filter((u) => u.username === 'doe.lead')).toHaveLength(1);
     } finally {
       await again.close();
     }

@@ -28,25 +28,25 @@ describe('event times along a stream', () => {
     // The system clock steps back an hour (or another node's clock runs behind).
     clock = new Date('2026-05-01T09:00:00.000Z');
     expect((await post('After the clock stepped back')).statusCode).toBe(201);
-    const [before, after] = alertEvents().slice(-2);
+    const [before, after] = (await alertEvents()).slice(-2);
     expect(before?.at).toBe('2026-05-01T10:00:00.000Z');
     expect(after?.at).toBe('2026-05-01T10:00:00.000Z');
     expect(after?.seq).toBe((before?.seq ?? 0) + 1);
     // Once the clock is past the last event again, events carry its time.
     clock = new Date('2026-05-01T10:05:00.000Z');
     await post('Clock caught up');
-    expect(alertEvents().at(-1)?.at).toBe('2026-05-01T10:05:00.000Z');
-    expect(t.app.lodestone.log.verify().ok).toBe(true);
+    expect((await alertEvents()).at(-1)?.at).toBe('2026-05-01T10:05:00.000Z');
+    expect((await t.app.lodestone.log.verify()).ok).toBe(true);
   });
 
   it('refuses an explicitly back-dated change naming the stream and both times, and stores nothing', async () => {
     clock = new Date('2026-05-02T00:00:00.000Z');
     await post('The latest alert');
-    const last = alertEvents().at(-1);
-    const alerts = countRows(t, 'alerts');
-    const head = t.app.lodestone.log.head('alerts');
+    const last = (await alertEvents()).at(-1);
+    const alerts = await countRows(t, 'alerts');
+    const head = await t.app.lodestone.log.head('alerts');
     const services = t.app.lodestone;
-    const row = services.users.row(liaison.user.id);
+    const row = await services.users.row(liaison.user.id);
     if (!row) throw new Error('liaison missing');
     const user = toAuthUser(row);
     const mutation = { actor: { id: user.id, displayName: user.displayName, agency: user.agency, side: user.side } };
@@ -54,15 +54,15 @@ describe('event times along a stream', () => {
     const attempt = services.context.at(earlier, () => services.alerts.post(mutation, user, alertInput({ title: 'Back-dated' }) as Parameters<typeof services.alerts.post>[2]));
     await expect(attempt).rejects.toBeInstanceOf(BackdatedAppend);
     await expect(attempt).rejects.toThrow(`stream alerts at 2026-04-30T12:00:00.000Z: its last event is at ${last?.at}`);
-    expect(countRows(t, 'alerts')).toBe(alerts);
-    expect(t.app.lodestone.log.head('alerts')).toBe(head);
+    expect(await countRows(t, 'alerts')).toBe(alerts);
+    expect(await t.app.lodestone.log.head('alerts')).toBe(head);
 
     // The same time as the last event, or later, is history in order and is kept.
     const kept = await services.context.at(new Date(last?.at ?? ''), () =>
       services.alerts.post(mutation, user, alertInput({ title: 'Explicitly at the same moment' }) as Parameters<typeof services.alerts.post>[2]),
     );
     expect((kept as Alert).postedAt).toBe(last?.at);
-    expect(alertEvents().at(-1)?.at).toBe(last?.at);
+    expect((await alertEvents()).at(-1)?.at).toBe(last?.at);
   });
 
   it('fills the head time of an existing database from its last event when migrating', async () => {

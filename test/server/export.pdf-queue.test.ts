@@ -132,7 +132,7 @@ describe('PDF exports: waiting and stuck renders', () => {
     try {
       const lead = await createUser(t, 'lead');
       const incident = await openIncident(t, lead);
-      const record = buildRecord(t.app.lodestone, incident.id, 'en', 'test');
+      const record = await buildRecord(t.app.lodestone, incident.id, 'en', 'test');
       if (!record) throw new Error('no record');
       const stuck = new PdfRenderer(null, 1);
       await expect(stuck.render(record)).rejects.toBeInstanceOf(RenderTimedOut);

@@ -50,6 +50,7 @@ const ROWS: Record<FieldErrorCode, Row> = {
   unknown_field: { send: (c) => postAlert(c, { colour: 'red' }), path: 'colour' },
   empty: { send: (c) => postAlert(c, { title: '' }), path: 'title' },
   blank: { send: (c) => postAlert(c, { title: '   ' }), path: 'title' },
+  nul_character: { send: (c) => postAlert(c, { title: 'Gallium\u0000 ban' }), path: 'title' },
   unpaired_surrogate: { send: (c) => postAlert(c, { title: 'Ga \uD800 ban' }), path: 'title' },
   unknown_time_zone: { send: (c) => json(c, c.cast.member.cookie, 'PATCH', '/profile', { timeZone: 'Mars/Olympus_Mons' }), path: 'timeZone' },
   unknown_mineral: { send: (c) => postAlert(c, { mineral: 'unobtainium' }), path: 'mineral' },

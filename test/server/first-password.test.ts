@@ -58,7 +58,7 @@ describe('accounts that must choose a new password, and disabled accounts', () =
     const changed = await req(cookie, 'POST', '/profile/password', { currentPassword: TEST_PASSWORD, newPassword: NEW_PASSWORD });
     expect(changed.statusCode).toBe(200);
     expect(changed.json()).toMatchObject({ mustChangePassword: false });
-    const event = t.app.lodestone.log.read('admin', 0, 100_000).at(-1);
+    const event = (await t.app.lodestone.log.read('admin', 0, 100_000)).at(-1);
     expect(event).toMatchObject({ type: 'user.updated', actor: { id: user.id }, data: { id: user.id, mustChangePassword: false, changed: ['password', 'mustChangePassword'] } });
     // The same session goes on, with everything its role allows.
     expect((await req(cookie, 'GET', '/alerts')).statusCode).toBe(200);
@@ -96,7 +96,7 @@ describe('accounts that must choose a new password, and disabled accounts', () =
     const bad = await req(t.admin, 'POST', '/users', { username: 'bad.flag', displayName: 'Bad', password: TEST_PASSWORD, role: 'member', agency: 'DOE', side: 'US', mustChangePassword: 'yes' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().errors).toEqual([expect.objectContaining({ path: 'mustChangePassword', code: 'wrong_type' })]);
-    expect(t.app.lodestone.users.rowByUsername('bad.flag')).toBeUndefined();
+    expect(await t.app.lodestone.users.rowByUsername('bad.flag')).toBeUndefined();
   });
 
   it('tells a disabled user’s open page why its sockets close, before they close', async () => {

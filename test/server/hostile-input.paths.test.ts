@@ -82,7 +82,7 @@ describe('path parameters and query strings and the Big List of Naughty Strings'
   ];
 
   it('answers 404 (a problem) for every naughty id in every path, 414 past the longest id a route takes, and stores nothing', { timeout: 120_000 }, async () => {
-    const events = countRows(t, 'events');
+    const events = await countRows(t, 'events');
     const failures: string[] = [];
     // '.' and '..' are not ids but dot segments, which every client resolves before it sends a path.
     const ids = STRINGS.filter((value) => value !== '.' && value !== '..');
@@ -96,7 +96,7 @@ describe('path parameters and query strings and the Big List of Naughty Strings'
       });
     }
     expect(failures).toEqual([]);
-    expect(countRows(t, 'events'), 'no change was stored').toBe(events);
+    expect(await countRows(t, 'events'), 'no change was stored').toBe(events);
   });
 
   it('refuses a path that is not well-formed percent-encoding with a 400 or 404 problem, never a 5xx', async () => {
@@ -131,7 +131,7 @@ describe('path parameters and query strings and the Big List of Naughty Strings'
   ];
 
   it('takes or refuses (400, naming the parameter) every naughty value of every query parameter, never a 5xx, and stores nothing', { timeout: 180_000 }, async () => {
-    const events = countRows(t, 'events');
+    const events = await countRows(t, 'events');
     const failures: string[] = [];
     for (const query of queries()) {
       for (const param of query.params) {
@@ -147,7 +147,7 @@ describe('path parameters and query strings and the Big List of Naughty Strings'
       }
     }
     expect(failures).toEqual([]);
-    expect(countRows(t, 'events'), 'no change was stored').toBe(events);
+    expect(await countRows(t, 'events'), 'no change was stored').toBe(events);
   });
 
   it('takes the ids of what exists, so the 404s above are about the id and nothing else', async () => {

@@ -112,15 +112,16 @@ async function inChunks<T>(items: readonly T[], work: (item: T) => Promise<void>
 /**
  * The free-text rule of the contract, stated apart from the server's code: a string is stored
  * exactly when UTF-8 can carry it as it is (encoding and decoding give it back: no unpaired
- * surrogate), it is within the bounds counted in Unicode code points, and, where blank is
- * refused, not whitespace alone.
+ * surrogate) and every store can keep it (no U+0000, which PostgreSQL's text cannot hold), it is
+ * within the bounds counted in Unicode code points, and, where blank is refused, not whitespace
+ * alone.
  */
 function textOk(value: string, max: number, options: { min?: number; blank?: boolean } = {}): boolean {
   const survivesUtf8 = Buffer.from(value, 'utf8').toString('utf8') === value;
   const codePoints = Array.from(value).length;
   const min = options.min ?? 0;
   const blankRefused = options.blank === false && min > 0;
-  return survivesUtf8 && codePoints >= min && codePoints <= max && !(blankRefused && /^\s*$/u.test(value));
+  return survivesUtf8 && !value.includes('\u0000') && codePoints >= min && codePoints <= max && !(blankRefused && /^\s*$/u.test(value));
 }
 const oneOf = (values: readonly string[]) => (value: string) => values.includes(value);
 

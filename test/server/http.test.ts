@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildTestApp, createUser, type TestApp, type TestUser } from '../helpers/app.ts';
+import { countRows, buildTestApp, createUser, type TestApp, type TestUser } from '../helpers/app.ts';
 import { openIncident } from '../helpers/incidents.ts';
 
 describe('HTTP: problems, origin, limits, headers', () => {
@@ -14,7 +14,7 @@ describe('HTTP: problems, origin, limits, headers', () => {
   });
   afterAll(() => t.close());
 
-  const tokenCount = () => t.app.lodestone.handle.sqlite.prepare('SELECT count(*) FROM api_tokens').pluck().get() as number;
+  const tokenCount = () => countRows(t, 'api_tokens');
 
   it('answers unknown routes with a 404 problem', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/nothing-here' });
@@ -24,11 +24,11 @@ describe('HTTP: problems, origin, limits, headers', () => {
   });
 
   it('answers malformed JSON with a 400 problem and changes nothing', async () => {
-    const before = tokenCount();
+    const before = await tokenCount();
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { cookie: liaison.cookie, 'content-type': 'application/json' }, payload: '{"name": "x",' });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ status: 400, errors: [expect.objectContaining({ path: '' })] });
-    expect(tokenCount()).toBe(before);
+    expect(await tokenCount()).toBe(before);
   });
 
   it('answers a body over 64 KiB with 413, and one exactly at the limit is read', async () => {
@@ -56,11 +56,11 @@ describe('HTTP: problems, origin, limits, headers', () => {
   });
 
   it('refuses a state-changing request from a foreign Origin with 403 and changes nothing', async () => {
-    const before = tokenCount();
+    const before = await tokenCount();
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { cookie: liaison.cookie, origin: 'https://evil.example' }, payload: { name: 'csrf' } });
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ status: 403 });
-    expect(tokenCount()).toBe(before);
+    expect(await tokenCount()).toBe(before);
     const signOut = await t.app.inject({ method: 'DELETE', url: '/api/v1/session', headers: { cookie: liaison.cookie, origin: 'http://attacker.test:3000' } });
     expect(signOut.statusCode).toBe(403);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/session', headers: { cookie: liaison.cookie } })).statusCode).toBe(200);
@@ -148,24 +148,24 @@ describe('idempotency keys', () => {
 
   it('replays the first response for the same key and body, changing nothing (a token without its secret, shown once)', async () => {
     const first = await post(a.cookie, 'k-1', 'laptop');
-    const events = head();
+    const events = await head();
     const again = await post(a.cookie, 'k-1', 'laptop');
     expect(again.statusCode).toBe(first.statusCode);
     expect(first.json().token).toMatch(/^lsk_/);
     expect(again.body).toBe(JSON.stringify({ ...first.json(), token: null }));
     expect(again.headers['idempotent-replayed']).toBe('true');
-    expect(head()).toBe(events);
+    expect(await head()).toBe(events);
     const listed = (await t.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: { cookie: a.cookie } })).json();
     expect(listed.filter((x: { name: string }) => x.name === 'laptop')).toHaveLength(1);
   });
 
   it('answers 422 when the key comes back with another body', async () => {
     await post(a.cookie, 'k-2', 'first');
-    const events = head();
+    const events = await head();
     const res = await post(a.cookie, 'k-2', 'second');
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ status: 422 });
-    expect(head()).toBe(events);
+    expect(await head()).toBe(events);
   });
 
   it('scopes a key to its user: another user with the same key makes their own change', async () => {
@@ -193,12 +193,12 @@ describe('idempotency keys', () => {
     const stream = `incident:${incident.id}` as const;
     const first = await note(incident.id);
     expect(first.statusCode).toBe(201);
-    const events = t.app.lodestone.log.head(stream);
+    const events = await t.app.lodestone.log.head(stream);
     const again = await note(spelled);
     expect(again.statusCode).toBe(201);
     expect(again.body).toBe(first.body);
     expect(again.headers['idempotent-replayed']).toBe('true');
-    expect(t.app.lodestone.log.head(stream)).toBe(events);
+    expect(await t.app.lodestone.log.head(stream)).toBe(events);
   });
 
   it('replays the first answer to a retry even after the caller was removed from the incident', async () => {
@@ -219,12 +219,12 @@ describe('idempotency keys', () => {
   });
 
   it('applies concurrent requests with one key once', async () => {
-    const events = head();
+    const events = await head();
     const answers = await Promise.all(Array.from({ length: 5 }, () => post(a.cookie, 'k-race', 'race')));
     // One answer is the creation, with the secret; the others replay it without (token: null).
     expect(answers.filter((r) => typeof r.json().token === 'string')).toHaveLength(1);
     expect(new Set(answers.map((r) => JSON.stringify({ ...r.json(), token: null }))).size).toBe(1);
-    expect(head()).toBe(events + 1);
+    expect(await head()).toBe(events + 1);
   });
 });
 

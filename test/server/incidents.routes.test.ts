@@ -22,7 +22,7 @@ describe('incidents routes', () => {
     it('refuses a caller the incident does not admit with 403, even when the body is not JSON at all', async () => {
       const incident = await openIncident(t, cast.lead, { members: [cast.member] });
       const action = (await req(cast.member, 'POST', `/incidents/${incident.id}/actions`, { title: 'Confirm stockpile' })).json() as { id: string };
-      const before = events(incident.id).length;
+      const before = (await events(incident.id)).length;
       const cases: [TestUser, 'POST' | 'PATCH', string][] = [
         [outsider, 'POST', `/incidents/${incident.id}/messages`],
         [outsider, 'POST', `/incidents/${incident.id}/actions`],
@@ -42,7 +42,7 @@ describe('incidents routes', () => {
       expect(malformed.statusCode).toBe(400);
       const missing = await t.app.inject({ method: 'PATCH', url: '/api/v1/actions/01ARZ3NDEKTSV4RRFFQ69G5FAV', headers: { cookie: outsider.cookie, 'content-type': 'application/json' }, payload: 'nope' });
       expect(missing.statusCode).toBe(404);
-      expect(events(incident.id).length).toBe(before);
+      expect((await events(incident.id)).length).toBe(before);
     });
   });
 
@@ -54,13 +54,13 @@ describe('incidents routes', () => {
       expect(incident).toMatchObject({ title: 'ジスプロシウム供給途絶', status: 'active', version: 1, severity: 'critical', tlp: 'RED', jpLeadId: cast.jpLead.user.id, usLeadId: cast.member.user.id, closedAt: null });
       expect(incident.code).toMatch(/^RRG-\d{4}-\d{3}$/);
       expect(incident.members.map((m) => m.id).sort()).toEqual([cast.jpLead.user.id, cast.member.user.id].sort());
-      expect(events(incident.id).map((e) => e.type)).toEqual(['incident.created', 'member.added', 'member.added']);
+      expect((await events(incident.id)).map((e) => e.type)).toEqual(['incident.created', 'member.added', 'member.added']);
     });
 
     it('refuses other roles with 403, anonymous with 401, and invalid bodies with 400 storing nothing', async () => {
       for (const who of [cast.member, cast.liaison, cast.staff, t.admin]) expect((await req(who, 'POST', '/incidents', { title: 'x', severity: 'high', minerals: [] })).statusCode).toBe(403);
       expect((await req(null, 'POST', '/incidents', { title: 'x', severity: 'high', minerals: [] })).statusCode).toBe(401);
-      const before = countRows(t, 'incidents');
+      const before = await countRows(t, 'incidents');
       for (const [body, path] of [
         [{ severity: 'high', minerals: [] }, 'title'],
         [{ title: 'x', severity: 'dire', minerals: [] }, 'severity'],
@@ -75,7 +75,7 @@ describe('incidents routes', () => {
         expect(res.statusCode, path).toBe(400);
         expect(res.json().errors.map((e: { path: string }) => e.path), path).toContain(path);
       }
-      expect(countRows(t, 'incidents')).toBe(before);
+      expect(await countRows(t, 'incidents')).toBe(before);
     });
   });
 
@@ -115,7 +115,7 @@ describe('incidents routes', () => {
       const res = await req(cast.lead, 'PATCH', `/incidents/${incident.id}`, { version: 1, status: 'stabilizing', severity: 'moderate' });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ status: 'stabilizing', severity: 'moderate', version: 2 });
-      expect(events(incident.id).at(-1)).toMatchObject({ type: 'incident.updated', data: { version: 2, changed: ['status', 'severity'], previous: { status: 'active', severity: 'high' } } });
+      expect((await events(incident.id)).at(-1)).toMatchObject({ type: 'incident.updated', data: { version: 2, changed: ['status', 'severity'], previous: { status: 'active', severity: 'high' } } });
     });
 
     it('refuses a stale version with 409, the current incident and who changed it when', async () => {
@@ -151,7 +151,7 @@ describe('incidents routes', () => {
       const reopened = await patch(2, 'active');
       expect(reopened.json()).toMatchObject({ status: 'active', closedAt: null, version: 3 });
       // Status and severity history rebuilds from the stream.
-      const history = events(incident.id)
+      const history = (await events(incident.id))
         .filter((e) => e.type === 'incident.created' || e.type === 'incident.updated')
         .map((e) => (e.data as Incident).status);
       expect(history).toEqual(['active', 'closed', 'active']);
@@ -186,10 +186,10 @@ describe('incidents routes', () => {
       expect((await req(cast.lead, 'PUT', `/incidents/${incident.id}/members/${u.user.id}`)).statusCode).toBe(204);
       expect((await req(cast.lead, 'PUT', `/incidents/${incident.id}/members/${u.user.id}`)).statusCode).toBe(204);
       expect((await req(u, 'GET', `/incidents/${incident.id}`)).statusCode).toBe(200);
-      expect(events(incident.id).filter((e) => e.type === 'member.added' && (e.data as { id: string }).id === u.user.id)).toHaveLength(1);
+      expect((await events(incident.id)).filter((e) => e.type === 'member.added' && (e.data as { id: string }).id === u.user.id)).toHaveLength(1);
       expect((await req(cast.jpLead, 'DELETE', `/incidents/${incident.id}/members/${u.user.id}`)).statusCode).toBe(204);
       expect((await req(u, 'GET', `/incidents/${incident.id}`)).statusCode).toBe(403);
-      expect(events(incident.id).at(-1)).toMatchObject({ type: 'member.removed', data: { id: u.user.id, incidentId: incident.id } });
+      expect((await events(incident.id)).at(-1)).toMatchObject({ type: 'member.removed', data: { id: u.user.id, incidentId: incident.id } });
     });
 
     it('refuses non-leads (403), unknown users (404), admins and co-lead removal (409)', async () => {
@@ -211,10 +211,10 @@ describe('incidents routes', () => {
       expect(note.statusCode).toBe(201);
       const message = note.json() as Message;
       expect(message).toMatchObject({ kind: 'note', body: '天津港で出荷保留を確認', author: { id: cast.liaison.user.id } });
-      expect(events(incident.id).at(-1)).toMatchObject({ seq: message.seq, type: 'message.posted', data: message });
+      expect((await events(incident.id)).at(-1)).toMatchObject({ seq: message.seq, type: 'message.posted', data: message });
       expect((await req(cast.jpMember, 'POST', `/incidents/${incident.id}/messages`, { body: 'Draw down JOGMEC stocks', kind: 'decision' })).statusCode).toBe(201);
       expect((await req(cast.jpLead, 'POST', `/incidents/${incident.id}/messages`, { body: 'Joint statement at 09:00 JST', kind: 'decision' })).statusCode).toBe(201);
-      expect(events(incident.id).at(-1)?.type).toBe('decision.recorded');
+      expect((await events(incident.id)).at(-1)?.type).toBe('decision.recorded');
       expect((await req(cast.member, 'POST', `/incidents/${incident.id}/messages`, { body: 'I decide', kind: 'decision' })).statusCode).toBe(403);
       expect((await req(cast.member, 'POST', `/incidents/${incident.id}/messages`, { body: '', kind: 'decision' })).statusCode).toBe(403);
       expect((await req(outsider, 'POST', `/incidents/${incident.id}/messages`, { body: 'hello' })).statusCode).toBe(403);

@@ -24,10 +24,10 @@ async function appWithLog(): Promise<{ t: TestApp; lines: string[] }> {
 const saidPath = (lines: string[]) => lines.map((l) => (JSON.parse(l) as { msg: string }).msg).filter((m) => m.startsWith('catch-up acks:'));
 
 /** 1,200 events in the alerts stream after the current head; returns that head. */
-function postMany(t: TestApp, n = 1200): number {
-  const after = t.app.lodestone.log.head('alerts');
-  t.app.lodestone.log.transaction((tx) => {
-    for (let i = 0; i < n; i++) append(tx, 'alerts', 'alert.posted', actor, { title: `alert ${i}`, text: i % 2 ? 'ガリウム' : 'gallium' });
+async function postMany(t: TestApp, n = 1200): Promise<number> {
+  const after = await t.app.lodestone.log.head('alerts');
+  await t.app.lodestone.log.enqueue(async (tx) => {
+    for (let i = 0; i < n; i++) await append(tx, 'alerts', 'alert.posted', actor, { title: `alert ${i}`, text: i % 2 ? 'ガリウム' : 'gallium' });
   });
   return after;
 }
@@ -68,7 +68,7 @@ describe('pre-encoded catch-up acks and their fallback', () => {
     expect(saidPath(started.lines)).toEqual(['catch-up acks: ordinary Socket.IO acks (the start-up self-check of pre-encoded frames failed)']);
     const cast = await createCast(t);
     const url = await listen(t.app);
-    const after = postMany(t);
+    const after = await postMany(t);
     const { ws, frames } = await rawSocket(url, cast.member.cookie);
     let preEncoded = 0;
     [...t.app.io.of('/').sockets.values()].at(-1)?.conn.on('packetCreate', (packet: { options?: { wsPreEncodedFrame?: unknown } }) => {
@@ -97,7 +97,7 @@ describe('pre-encoded catch-up acks and their fallback', () => {
         packets.map((p) => ({ ...p, options: { ...p.options, wsPreEncodedFrame: undefined } })),
       );
     });
-    const after = postMany(t);
+    const after = await postMany(t);
     const socket = await connectSocket(url, { cookie: cast.staff.cookie });
     try {
       const ack = await subscribe(socket, { stream: 'alerts', after });

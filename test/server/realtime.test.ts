@@ -17,8 +17,8 @@ describe('realtime: handshake, subscribe and catch-up', () => {
   afterAll(() => t.close());
 
   const post = (n: number) =>
-    t.app.lodestone.log.transaction((tx) => {
-      for (let i = 0; i < n; i++) append(tx, 'alerts', 'alert.posted', actor, { title: `alert ${i}` });
+    t.app.lodestone.log.enqueue(async (tx) => {
+      for (let i = 0; i < n; i++) await append(tx, 'alerts', 'alert.posted', actor, { title: `alert ${i}` });
     });
 
   it('refuses a handshake without a session or token with "unauthorized"', async () => {
@@ -37,17 +37,17 @@ describe('realtime: handshake, subscribe and catch-up', () => {
   });
 
   it('subscribes without `after` at the head: no events in the ack, then live events once each, in order', async () => {
-    post(3);
+    await post(3);
     const socket = await connectSocket(url, { cookie: cast.member.cookie });
     const got = record(socket);
-    const head = t.app.lodestone.log.head('alerts');
+    const head = await t.app.lodestone.log.head('alerts');
     const ack = await subscribe(socket, { stream: 'alerts' });
     expect(ack).toEqual({ ok: true, events: [], head, more: false });
     // Subscribing twice must not double the delivery.
     await subscribe(socket, { stream: 'alerts' });
-    post(5);
+    await post(5);
     // A sixth event marks the end: what came before it is all the five could ever be.
-    post(1);
+    await post(1);
     await waitFor(() => got.events.some((e) => e.seq === head + 6), 5000, 'the marker event');
     expect(got.events.map((e) => e.seq)).toEqual([head + 1, head + 2, head + 3, head + 4, head + 5, head + 6]);
     socket.close();
@@ -55,8 +55,8 @@ describe('realtime: handshake, subscribe and catch-up', () => {
 
   it('returns exactly the missed events when subscribing with `after`', async () => {
     const socket = await connectSocket(url, { cookie: cast.liaison.cookie });
-    const after = t.app.lodestone.log.head('alerts');
-    post(7);
+    const after = await t.app.lodestone.log.head('alerts');
+    await post(7);
     const ack = await subscribe(socket, { stream: 'alerts', after });
     if (!ack.ok) throw new Error('refused');
     expect(ack.events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => after + i));
@@ -70,8 +70,8 @@ describe('realtime: handshake, subscribe and catch-up', () => {
     const live = await connectSocket(url, { cookie: cast.member.cookie });
     const got = record(live);
     await subscribe(live, { stream: 'alerts' });
-    const after = t.app.lodestone.log.head('alerts');
-    t.app.lodestone.log.transaction((tx) => append(tx, 'alerts', 'alert.posted', actor, tricky));
+    const after = await t.app.lodestone.log.head('alerts');
+    await t.app.lodestone.log.enqueue((tx) => append(tx, 'alerts', 'alert.posted', actor, tricky));
     await waitFor(() => got.events.length === 1, 5000, 'the live event');
     const late = await connectSocket(url, { cookie: cast.liaison.cookie });
     const ack = await subscribe(late, { stream: 'alerts', after });
@@ -86,8 +86,8 @@ describe('realtime: handshake, subscribe and catch-up', () => {
   });
 
   it('sends an ack whose events are the very bytes of GET /events, over WebSocket; the same ack over long-polling', async () => {
-    const after = t.app.lodestone.log.head('alerts');
-    post(3);
+    const after = await t.app.lodestone.log.head('alerts');
+    await post(3);
     const page = await t.app.inject({ method: 'GET', url: `/api/v1/events?stream=alerts&after=${after}`, headers: { cookie: cast.member.cookie } });
     const pageEvents = /^\{"events":\[(.*)\],"head":(\d+)\}$/s.exec(page.body);
     if (!pageEvents) throw new Error(`unexpected page ${page.body.slice(0, 80)}`);
@@ -114,8 +114,8 @@ describe('realtime: handshake, subscribe and catch-up', () => {
   });
 
   it('sends at most 500 in the ack with `more`, the rest come from GET /events, with no gap or duplicate', async () => {
-    const after = t.app.lodestone.log.head('alerts');
-    post(1200);
+    const after = await t.app.lodestone.log.head('alerts');
+    await post(1200);
     const socket = await connectSocket(url, { cookie: cast.staff.cookie });
     const got = record(socket);
     const ack = await subscribe(socket, { stream: 'alerts', after });
@@ -130,7 +130,7 @@ describe('realtime: handshake, subscribe and catch-up', () => {
       all.push(...body.events);
       cursor = body.events.at(-1)?.seq ?? ack.head;
     }
-    post(1);
+    await post(1);
     await waitFor(() => got.events.length === 1, 5000, 'the live event');
     all.push(...got.events);
     expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 1201 }, (_, i) => after + i + 1));
@@ -155,7 +155,7 @@ describe('realtime: handshake, subscribe and catch-up', () => {
     await subscribe(socket, { stream: 'alerts' });
     socket.emit('unsubscribe', { stream: 'alerts' });
     await marker(socket);
-    post(2);
+    await post(2);
     await marker(socket);
     expect(got.events).toEqual([]);
     socket.close();
@@ -193,7 +193,7 @@ describe('realtime: handshake, subscribe and catch-up', () => {
     await t.app.inject({ method: 'PATCH', url: `/api/v1/users/${u.user.id}`, headers: { cookie: t.admin }, payload: { role: 'admin' } });
     await waitFor(() => notices.length === 1, 3000, 'the unsubscribed notice');
     expect(notices).toEqual([{ stream: 'alerts', reason: 'access' }]);
-    post(1);
+    await post(1);
     await marker(socket);
     expect(got.events).toEqual([]);
     socket.close();
@@ -232,8 +232,8 @@ describe('GET /events', () => {
   beforeAll(async () => {
     t = await buildTestApp();
     cast = await createCast(t);
-    t.app.lodestone.log.transaction((tx) => {
-      for (let i = 0; i < 25; i++) append(tx, 'alerts', 'alert.posted', null, { i });
+    await t.app.lodestone.log.enqueue(async (tx) => {
+      for (let i = 0; i < 25; i++) await append(tx, 'alerts', 'alert.posted', null, { i });
     });
   });
   afterAll(() => t.close());

@@ -1,5 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, createUser, listen, type TestApp, type TestUser } from '../helpers/app.ts';
+import { queryRows, buildTestApp, createUser, listen, type TestApp, type TestUser } from '../helpers/app.ts';
 import { connectSocket, waitForDisconnect } from '../helpers/sockets.ts';
 
 describe('API tokens', () => {
@@ -24,7 +25,7 @@ describe('API tokens', () => {
     const created = res.json();
     expect(created).toMatchObject({ name: 'import script', userId: owner.user.id });
     expect(created.token).toMatch(/^lsk_/);
-    const stored = t.app.lodestone.handle.sqlite.prepare('SELECT * FROM api_tokens WHERE id = ?').get(created.id);
+    const stored = await queryRows(t, sql`SELECT * FROM api_tokens WHERE id = ${created.id}`);
     expect(JSON.stringify(stored)).not.toContain(created.token);
     const list = await t.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: { cookie: owner.cookie } });
     expect(list.json()).toEqual([expect.objectContaining({ id: created.id, revokedAt: null })]);

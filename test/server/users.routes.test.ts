@@ -1,9 +1,10 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LodestoneEvent, User } from '@lodestone/shared';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_PASSWORD, buildTestApp, createCast, createUser, signIn, type TestApp } from '../helpers/app.ts';
+import { queryRows, countRows, ADMIN_PASSWORD, buildTestApp, createCast, createUser, signIn, type TestApp } from '../helpers/app.ts';
 import { hashParameters } from '../../server/src/features/users/passwords.ts';
 
 describe('users routes', () => {
@@ -17,7 +18,7 @@ describe('users routes', () => {
 
   const get = (url: string, cookie?: string) => t.app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
   const adminEvents = () => t.app.inject({ method: 'GET', url: '/api/v1/events?stream=admin&limit=1000', headers: { cookie: t.admin } }).then((r) => r.json().events as LodestoneEvent[]);
-  const userCount = () => (t.app.lodestone.handle.sqlite.prepare('SELECT count(*) FROM users').pluck().get() as number);
+  const userCount = () => countRows(t, 'users');
 
   // Display names are unique among enabled accounts: each new account gets its own.
   const newUser = (username: string) => ({ username, displayName: `New Person ${username}`, password: 'long-enough-pw', role: 'member', agency: 'DOE', side: 'US' });
@@ -80,14 +81,14 @@ describe('users routes', () => {
       [{ ...newUser('okname7'), isAdmin: true }, 'isAdmin'],
       [{ ...newUser('okname8'), displayName: 42 }, 'displayName'],
     ];
-    const users = userCount();
+    const users = await userCount();
     const events = (await adminEvents()).length;
     for (const [payload, path] of cases) {
       const res = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: { cookie: t.admin }, payload });
       expect(res.statusCode, path).toBe(400);
       expect(res.json().errors.map((e: { path: string }) => e.path), path).toContain(path);
     }
-    expect(userCount()).toBe(users);
+    expect(await userCount()).toBe(users);
     expect((await adminEvents()).length).toBe(events);
   });
 
@@ -177,7 +178,7 @@ describe('the admin account', () => {
   it('is created on a new database from LODESTONE_ADMIN_PASSWORD, hashed with scrypt at OWASP parameters', async () => {
     const t = await buildTestApp({ passwordLog2N: undefined });
     try {
-      const hash = t.app.lodestone.handle.sqlite.prepare("SELECT password_hash FROM users WHERE username = 'admin'").pluck().get() as string;
+      const hash = (await queryRows<{ hash: string }>(t, sql`SELECT password_hash AS hash FROM users WHERE username = 'admin'`))[0]?.hash ?? '';
       expect(hashParameters(hash)).toEqual({ N: 2 ** 17, r: 8, p: 1 });
       expect(hash).not.toContain('admin-password-1');
     } finally {
@@ -208,10 +209,10 @@ describe('the admin account', () => {
     const messages: string[] = [];
     const t = await buildTestApp();
     const { buildApp } = await import('../../server/src/app.ts');
-    const again = await buildApp({ databaseUrl: `file:${t.dbPath}`, passwordLog2N: 10, clientDir: null, announce: (m) => messages.push(m) });
+    const again = await buildApp({ databaseUrl: t.databaseUrl, secret: t.secret, passwordLog2N: 10, clientDir: null, announce: (m) => messages.push(m) });
     try {
       expect(messages).toEqual([]);
-      expect(again.lodestone.users.list().filter((u) => u.username === 'admin')).toHaveLength(1);
+      expect((await again.lodestone.users.list()).filter((u) => u.username === 'admin')).toHaveLength(1);
     } finally {
       await again.close();
       await t.close();

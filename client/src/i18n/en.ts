@@ -511,6 +511,7 @@ export default {
     status_transition: 'Cannot change from {from} to {to}.',
     owner_cannot_read: 'Cannot see this incident; add them as a member first.',
     invalid_utf8: 'Not valid UTF-8 text.',
+    nul_character: 'Must not contain the NUL character (U+0000).',
     invalid_json: 'Not valid JSON.',
     empty_body: 'The request was empty.',
     too_deep: 'Nested too deeply.',

@@ -508,6 +508,7 @@ export default {
     status_transition: '{from}から{to}には変更できません。',
     owner_cannot_read: 'このユーザーはこのインシデントを閲覧できません。先にメンバーに追加してください。',
     invalid_utf8: 'UTF-8 として正しくないテキストです。',
+    nul_character: 'NUL 文字（U+0000）は使用できません。',
     invalid_json: 'JSON として正しくありません。',
     empty_body: 'リクエストが空です。',
     too_deep: '入れ子が深すぎます。',

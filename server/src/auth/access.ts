@@ -12,7 +12,7 @@ export interface Grant {
 
 /** The check of a route as the auth plugin runs it, before the body is read. */
 export interface RouteAccess {
-  admit(request: FastifyRequest): void;
+  admit(request: FastifyRequest): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -32,21 +32,21 @@ declare module 'fastify' {
 export class Access<G extends Grant = Grant> implements RouteAccess {
   readonly config: { access: RouteAccess };
 
-  constructor(private readonly check: (request: FastifyRequest, user: AuthUser) => G) {
+  constructor(private readonly check: (request: FastifyRequest, user: AuthUser) => G | Promise<G>) {
     this.config = { access: this };
   }
 
-  admit(request: FastifyRequest): void {
-    request.grant = { by: this, value: this.check(request, requireUser(request)) };
+  async admit(request: FastifyRequest): Promise<void> {
+    request.grant = { by: this, value: await this.check(request, requireUser(request)) };
   }
 
   /**
    * The grant of this request. A retry of an answered request (Idempotency-Key) skips the check
    * before the body (its answer is replayed instead); should it get here, the check runs now.
    */
-  granted(request: FastifyRequest): G {
+  async granted(request: FastifyRequest): Promise<G> {
     if (request.routeOptions.config.access !== this) throw new Error(`${request.routeOptions.url ?? 'this route'} declares another access rule than its handler asks for`);
-    if (request.grant?.by !== this) this.admit(request);
+    if (request.grant?.by !== this) await this.admit(request);
     return request.grant?.value as G;
   }
 }
@@ -61,8 +61,8 @@ export function forRoles(rule: Rule, refusal: string): Access {
 
 /** What an incident check needs of incidents. */
 export interface IncidentFacts {
-  get(id: string): Incident | undefined;
-  isMember(incidentId: string, userId: string): boolean | undefined;
+  get(id: string): Promise<Incident | undefined>;
+  isMember(incidentId: string, userId: string): Promise<boolean | undefined>;
   isCoLead(incident: Pick<Incident, 'usLeadId' | 'jpLeadId'>, userId: string): boolean;
 }
 
@@ -82,16 +82,16 @@ export function onIncident<X extends object = Record<never, never>>(
   incidents: IncidentFacts,
   rule: Rule,
   refusal: Refusal,
-  locate: (request: FastifyRequest) => { incidentId: string } & X,
+  locate: (request: FastifyRequest) => ({ incidentId: string } & X) | Promise<{ incidentId: string } & X>,
 ): Access<IncidentGrant & X> {
   const role = typeof refusal === 'string' ? refusal : refusal.role;
   const here = typeof refusal === 'string' ? refusal : refusal.incident;
-  return new Access((request, user) => {
+  return new Access(async (request, user) => {
     if (!couldEver(rule, user)) throw problems.forbidden(role);
-    const located = locate(request);
-    const incident = incidents.get(located.incidentId);
+    const located = await locate(request);
+    const incident = await incidents.get(located.incidentId);
     if (!incident) throw problems.notFound('incident');
-    const member = incidents.isMember(incident.id, user.id) ?? false;
+    const member = (await incidents.isMember(incident.id, user.id)) ?? false;
     const coLead = incidents.isCoLead(incident, user.id);
     if (!allows(rules.readIncident, user, { member })) throw problems.forbidden(notAllowed.readIncident.incident);
     if (!allows(rule, user, { member, coLead })) throw problems.forbidden(here);

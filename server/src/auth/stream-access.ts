@@ -4,12 +4,12 @@ import { may, type AuthUser } from './policy.ts';
 /** What stream access needs to know of incidents. */
 export interface IncidentMembership {
   /** undefined when the incident does not exist. */
-  isMember(incidentId: string, userId: string): boolean | undefined;
+  isMember(incidentId: string, userId: string): Promise<boolean | undefined>;
 }
 
 export type AccessDecision = { ok: true } | { ok: false; status: 403 | 404; title: string };
 
-const noIncidents: IncidentMembership = { isMember: () => undefined };
+const noIncidents: IncidentMembership = { isMember: () => Promise.resolve(undefined) };
 
 /** Decides, in one place, who may read which event stream (HTTP and Socket.IO alike). */
 export class StreamAccess {
@@ -19,11 +19,11 @@ export class StreamAccess {
     this.incidents = incidents;
   }
 
-  check(user: AuthUser, stream: StreamName): AccessDecision {
+  async check(user: AuthUser, stream: StreamName): Promise<AccessDecision> {
     if (stream === 'admin') return may.manageUsers(user) ? { ok: true } : forbidden;
     if (stream === 'alerts') return may.readAlerts(user) ? { ok: true } : forbidden;
     const incidentId = stream.slice('incident:'.length);
-    const member = this.incidents.isMember(incidentId, user.id);
+    const member = await this.incidents.isMember(incidentId, user.id);
     if (member === undefined) return { ok: false, status: 404, title: 'Not found' };
     return may.readIncident(user, member) ? { ok: true } : forbidden;
   }

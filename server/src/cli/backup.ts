@@ -22,7 +22,7 @@ async function main(): Promise<number> {
   try {
     const { pages } = await backupDatabase(source.path, target);
     const ms = performance.now() - started;
-    const check = checkDatabase(target);
+    const check = await checkDatabase(target);
     const mb = statSync(target).size / 1024 / 1024;
     process.stdout.write(`${checkPassed(check) ? 'BACKED UP' : 'BACKUP DOES NOT VERIFY'}: ${target} (${pages} pages, ${mb.toFixed(1)} MB) in ${Math.round(ms)} ms; ${describeCheck(check)}\n`);
     return checkPassed(check) ? 0 : 1;

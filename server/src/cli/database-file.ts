@@ -2,6 +2,7 @@ import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ConfigError, loadConfig } from '../config.ts';
 import { databasePath, openReader } from '../db/connection.ts';
+import { SqliteStore } from '../store/sqlite.ts';
 import { EventLog, type AuditReport } from '../events/event-log.ts';
 
 /** The database file DATABASE_URL names (the server's), or null with a message when it names none. */
@@ -23,11 +24,11 @@ export interface Check {
 }
 
 /** `PRAGMA integrity_check` and the verification of every hash chain, on a database file. */
-export function checkDatabase(path: string): Check {
+export async function checkDatabase(path: string): Promise<Check> {
   const handle = openReader(path);
   try {
     const integrity = (handle.sqlite.pragma('integrity_check', { simple: true }) as string) ?? 'no answer';
-    const audit = new EventLog(handle, () => new Date()).verify();
+    const audit = await new EventLog(new SqliteStore(handle, handle), () => new Date()).verify();
     return { integrity, audit };
   } finally {
     handle.close();

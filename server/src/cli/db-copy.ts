@@ -23,6 +23,7 @@ import { isPostgresUrl, migratePostgres, openPostgresPool } from '../db/postgres
 import * as pgSchema from '../db/schema.postgres.ts';
 import * as sqliteSchema from '../db/schema.ts';
 import { EventLog, sha256Hex } from '../events/event-log.ts';
+import { SqliteStore } from '../store/sqlite.ts';
 
 /** Rows per INSERT (the widest table has 22 columns: far below PostgreSQL's 65,535 parameters). */
 export const BATCH_ROWS = 500;
@@ -298,7 +299,7 @@ export async function copyDatabase(options: CopyOptions): Promise<CopyReport> {
     const integrity = source.sqlite.pragma('integrity_check', { simple: true }) as string;
     if (integrity !== 'ok') throw new Refused(`the source fails PRAGMA integrity_check (${integrity}); nothing was copied.`);
     // The source's chains must verify before anything is written: a copy never launders a broken record.
-    const audit = new EventLog(source, () => new Date()).verify();
+    const audit = await new EventLog(new SqliteStore(source, source), () => new Date()).verify();
     if (!audit.ok) {
       throw new Refused(
         `the source's hash chain is broken at ${audit.firstBadEvent?.stream} seq ${audit.firstBadEvent?.seq} ` +

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { checkDatabase, checkPassed, configuredDatabaseFile, describeCheck, restoreDatabase } from './database-file.ts';
 
-function main(): number {
+async function main(): Promise<number> {
   const file = process.argv[2];
   if (!file) {
     process.stderr.write('usage: npm run restore -- <backup file>   (stop the server first; the database is DATABASE_URL’s)\n');
@@ -25,7 +25,7 @@ function main(): number {
   }
   let check;
   try {
-    check = checkDatabase(backup);
+    check = await checkDatabase(backup);
   } catch (error) {
     process.stdout.write(`NOT RESTORED: ${backup} is not a Lodestone database (${(error as Error).message})\n`);
     return 1;
@@ -39,4 +39,4 @@ function main(): number {
   return 0;
 }
 
-process.exitCode = main();
+process.exitCode = await main();

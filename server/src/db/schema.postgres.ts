@@ -1,6 +1,6 @@
 // The PostgreSQL store's tables: the same tables, column names, keys and indexes as
 // schema.ts (SQLite), so that one set of SQL statements with plain names runs on both
-// (test/server/schema-parity.test.ts compares them). Times stay ISO 8601 text, JSON stays the
+// (test/server/schema-parity.postgres.test.ts compares them). Times stay ISO 8601 text, JSON stays the
 // exact text that was hashed, and counters are int4: nothing comes back from node-postgres as a
 // string where SQLite gives a number (int8 would).
 import { bigserial, boolean, customType, index, integer, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';

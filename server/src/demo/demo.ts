@@ -30,7 +30,7 @@ export async function loadDemoScenario(services: Services): Promise<DemoCast> {
   const cast: DemoCast = {};
   for (const u of DEMO_USERS) {
     const created = await services.users.create(null, { ...u, password: DEMO_PASSWORD });
-    const row = services.users.row(created.id);
+    const row = await services.users.row(created.id);
     if (row) cast[u.username] = toAuthUser(row);
   }
   const world: DemoWorld = {

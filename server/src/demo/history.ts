@@ -135,9 +135,9 @@ function incidentSteps(): DemoStep[] {
     say('2025-04-15T02:10:00Z', 'meti.member', 'JOGMEC備蓄の放出条件と手続きを確認中。放出可能量は来週報告予定。'),
     say('2025-04-21T03:00:00Z', 'meti.lead', 'JOGMEC備蓄からのジスプロシウム放出の準備を開始する。\nBegin preparing a release of dysprosium from JOGMEC stocks.', 'decision'),
     say('2025-05-12T13:30:00Z', 'state.liaison', 'MOFCOM has granted the first licences to some exporters; volumes remain well below last year.'),
-    inIncident('2025-05-12T14:00:00Z', (world, incidentId) => {
+    inIncident('2025-05-12T14:00:00Z', async (world, incidentId) => {
       const doeLead = world.as('doe.lead');
-      const version = world.services.incidents.get(incidentId)?.version ?? 1;
+      const version = (await world.services.incidents.get(incidentId))?.version ?? 1;
       return world.services.incidents.update(doeLead.mutation, doeLead.user, incidentId, { version, status: 'stabilizing', severity: 'high' });
     }),
   ];

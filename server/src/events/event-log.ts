@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import type Database from 'better-sqlite3';
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import {
   GENESIS_HASH,
   chainInput,
@@ -9,12 +7,13 @@ import {
   type LodestoneEvent,
   type StreamName,
 } from '@lodestone/shared';
-import type { DatabaseHandle, Db } from '../db/connection.ts';
-import { events, streams } from '../db/schema.ts';
+import type { Db, EventRow, Head, Store, Tables } from '../store/store.ts';
 
-/** A write transaction: the drizzle handle to write with, and the events it appended so far. */
+/** A write transaction: the drizzle handle to write (and read what it depends on) with, and the events it appended so far. */
 export interface Tx {
   readonly db: Db;
+  /** The tables of the store's dialect. */
+  readonly t: Tables;
   /**
    * The time of this transaction: every event it appends is stamped with it, or with its stream's
    * last `at` when that is later (see append).
@@ -29,7 +28,9 @@ export interface Tx {
 export type Publisher = (events: readonly LodestoneEvent[]) => void;
 
 interface Job {
-  work: (tx: Tx) => unknown;
+  work: (tx: Tx) => Promise<unknown>;
+  /** A time fixed when the change was asked for (ctx.at), instead of the batch's. */
+  at: string | null;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -60,12 +61,7 @@ export function sha256Hex(input: string): string {
   return createHash('sha256').update(input, 'utf8').digest('hex');
 }
 
-type EventRow = typeof events.$inferSelect;
-
 const COMMA = Buffer.from(',');
-
-/** An event row's API JSON: the stored text, or for rows from before that column, rebuilt. */
-const EVENT_JSON = "coalesce(json, json_object('stream', stream, 'seq', seq, 'type', type, 'at', at, 'actor', json(actor), 'data', json(data), 'prevHash', prev_hash, 'hash', hash))";
 
 /** `open`, the events' stored JSON bytes separated by commas, then `close`, as one Buffer. */
 export function spliceEvents(open: string, events: Buffer[], close: string): Buffer {
@@ -103,121 +99,57 @@ export class EventLog {
   /** The JSON text each appended event was stored as, for publishing it without re-encoding. */
   private readonly texts = new WeakMap<LodestoneEvent, string>();
   private queue: Job[] = [];
-  private readonly headQuery;
-  private readonly readBackQuery;
-  private readonly readJsonQuery;
-  private readonly readBytesQuery;
-  private readonly searchQueries: Map<string, Database.Statement>;
-  private readonly insertEvent;
-  private readonly moveHead;
+  private flushing = false;
 
   /**
    * `clock` gives the time of each transaction; `explicit` says whether that time was set on
    * purpose by the caller (then a time earlier than a stream's last event is refused, not raised).
    */
   constructor(
-    private readonly handle: DatabaseHandle,
+    readonly store: Store,
     private readonly clock: () => Date,
     private readonly explicit: () => boolean = () => false,
-  ) {
-    const { db } = handle;
-    this.headQuery = db
-      .select({ seq: streams.headSeq, hash: streams.headHash, at: streams.headAt })
-      .from(streams)
-      .where(eq(streams.name, sql.placeholder('stream')))
-      .prepare();
-    this.insertEvent = db
-      .insert(events)
-      .values({
-        stream: sql.placeholder('stream'),
-        seq: sql.placeholder('seq'),
-        type: sql.placeholder('type'),
-        at: sql.placeholder('at'),
-        actorId: sql.placeholder('actorId'),
-        actor: sql.placeholder('actor'),
-        data: sql.placeholder('data'),
-        prevHash: sql.placeholder('prevHash'),
-        hash: sql.placeholder('hash'),
-        json: sql.placeholder('json'),
-      })
-      .prepare();
-    // The hot path of catch-up reads one text column; rows from before that column are rebuilt.
-    this.readJsonQuery = handle.sqlite
-      .prepare(
-        `SELECT ${EVENT_JSON} FROM events WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?`,
-      )
-      .pluck();
-    // The same as UTF-8 bytes: a page goes to the socket without decoding and re-encoding it.
-    this.readBytesQuery = handle.sqlite
-      .prepare(
-        `SELECT CAST(${EVENT_JSON} AS BLOB) FROM events WHERE stream = ? AND seq > ? ORDER BY seq LIMIT ?`,
-      )
-      .pluck();
-    this.searchQueries = new Map();
-    this.moveHead = db
-      .insert(streams)
-      .values({ name: sql.placeholder('stream'), headSeq: sql.placeholder('seq'), headHash: sql.placeholder('hash'), headAt: sql.placeholder('at') })
-      .onConflictDoUpdate({ target: streams.name, set: { headSeq: sql`excluded.head_seq`, headHash: sql`excluded.head_hash`, headAt: sql`excluded.head_at` } })
-      .prepare();
-    this.readBackQuery = db
-      .select()
-      .from(events)
-      .where(and(eq(events.stream, sql.placeholder('stream')), lt(events.seq, sql.placeholder('before'))))
-      .orderBy(desc(events.seq))
-      .limit(sql.placeholder('limit'))
-      .prepare();
-  }
+  ) {}
 
   /**
-   * Runs `work` in one IMMEDIATE transaction; when it commits, publishes the events it
-   * appended, in order. When `work` throws, everything rolls back and nothing is published.
+   * Group commit: changes that arrive in the same tick (and, while a batch commits, those that
+   * arrive meanwhile) run in one write transaction, each in its own savepoint (a change that
+   * throws rolls back alone and rejects alone), and share one COMMIT, one fsync. Every promise
+   * resolves only after that COMMIT; events are published in order after it. With
+   * synchronous=FULL the fsync is most of a change's cost. A change awaits only the database
+   * inside its transaction: whatever else it needs (hashing a password) it does before.
    */
-  transaction<T>(work: (tx: Tx) => T): T {
-    const { sqlite, db } = this.handle;
-    if (sqlite.inTransaction) throw new Error('EventLog.transaction does not nest; pass the open Tx instead');
-    const tx: Tx = { db, at: this.clock().toISOString(), explicit: this.explicit(), pending: [], log: this };
-    const result = sqlite.transaction(() => work(tx)).immediate();
-    if (tx.pending.length > 0) this.publish(tx.pending);
-    return result;
-  }
-
-  /**
-   * Group commit: changes that arrive in the same tick run in one IMMEDIATE transaction, each
-   * in its own savepoint (a change that throws rolls back alone and rejects alone), and share
-   * one COMMIT, one fsync. Every promise resolves only after that COMMIT; events are published
-   * in order after it. With synchronous=FULL the fsync is most of a change's cost.
-   */
-  enqueue<T>(work: (tx: Tx) => T): Promise<T> {
+  enqueue<T>(work: (tx: Tx) => Promise<T> | T): Promise<T> {
+    // A time set on purpose (ctx.at) is the one the change was asked for, whenever its batch runs.
+    const at = this.explicit() ? this.clock().toISOString() : null;
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (this.queue.length === 1) setImmediate(() => this.flush());
+      this.queue.push({ work: async (tx) => work(tx), at, resolve: resolve as (value: unknown) => void, reject });
+      if (this.queue.length === 1 && !this.flushing) setImmediate(() => void this.flush());
     });
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
-    const { sqlite, db } = this.handle;
+    this.flushing = true;
     const at = this.clock().toISOString();
-    const explicit = this.explicit();
     const outcomes: { tx: Tx; ok: boolean; value: unknown }[] = [];
-    const one = sqlite.transaction((tx: Tx, job: Job) => job.work(tx));
     try {
-      sqlite
-        .transaction(() => {
-          for (const job of batch) {
-            const tx: Tx = { db, at, explicit, pending: [], log: this };
-            try {
-              outcomes.push({ tx, ok: true, value: one(tx, job) }); // nested: a SAVEPOINT of its own
-            } catch (error) {
-              outcomes.push({ tx, ok: false, value: error });
-            }
+      await this.store.writeBatch(async (db, savepoint) => {
+        for (const job of batch) {
+          const tx: Tx = { db, t: this.store.t, at: job.at ?? at, explicit: job.at !== null, pending: [], log: this };
+          try {
+            outcomes.push({ tx, ok: true, value: await savepoint(() => job.work(tx)) });
+          } catch (error) {
+            outcomes.push({ tx, ok: false, value: error });
           }
-        })
-        .immediate();
+        }
+      });
     } catch (error) {
       for (const job of batch) job.reject(error);
+      this.next();
       return;
     }
     const committed = outcomes.flatMap((o) => (o.ok ? o.tx.pending : []));
@@ -229,6 +161,21 @@ export class EventLog {
     // The answers are on their way first (their callbacks are queued), the events go to the rooms
     // right after them, in order, before anything else runs.
     if (committed.length > 0) queueMicrotask(() => this.publish(committed));
+    this.next();
+  }
+
+  private next(): void {
+    this.flushing = false;
+    if (this.queue.length > 0) setImmediate(() => void this.flush());
+    else for (const idle of this.idle.splice(0)) idle();
+  }
+
+  private readonly idle: (() => void)[] = [];
+
+  /** Resolves once every change asked for so far has committed or failed (before the store closes). */
+  drain(): Promise<void> {
+    if (!this.flushing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
   /** Subscribes to committed events; returns the function that unsubscribes. */
@@ -247,33 +194,33 @@ export class EventLog {
   }
 
   /** The last seq of a stream; 0 when it has no event yet. */
-  head(stream: StreamName): number {
-    return this.headQuery.get({ stream })?.seq ?? 0;
+  async head(stream: StreamName): Promise<number> {
+    return (await this.store.head(stream)).seq;
   }
 
-  /** The last seq, hash and time of a stream (`at` is '' before its first event). */
-  headOf(stream: StreamName): { seq: number; hash: string; at: string } {
-    return this.headQuery.get({ stream }) ?? { seq: 0, hash: GENESIS_HASH, at: '' };
+  /** The last seq, hash and time of a stream (`at` is '' before its first event); `db` a transaction's. */
+  headOf(stream: StreamName, db?: Db): Promise<Head> {
+    return this.store.head(stream, db);
   }
 
   /** Events of a stream with seq < before (or the newest), descending, at most `limit`: a timeline page. */
-  readBefore(stream: StreamName, before: number | undefined, limit: number): LodestoneEvent[] {
-    return this.readBackQuery.all({ stream, before: before ?? Number.MAX_SAFE_INTEGER, limit }).map(toEvent);
+  async readBefore(stream: StreamName, before: number | undefined, limit: number): Promise<LodestoneEvent[]> {
+    return (await this.store.readBefore(stream, before ?? Number.MAX_SAFE_INTEGER, limit)).map(toEvent);
   }
 
   /** Events of a stream with seq > after, ascending, at most `limit`. */
-  read(stream: StreamName, after: number, limit: number): LodestoneEvent[] {
-    return this.readJson(stream, after, limit).map((text) => JSON.parse(text) as LodestoneEvent);
+  async read(stream: StreamName, after: number, limit: number): Promise<LodestoneEvent[]> {
+    return (await this.readJson(stream, after, limit)).map((text) => JSON.parse(text) as LodestoneEvent);
   }
 
-  /** The same events as the API's JSON text. */
-  readJson(stream: StreamName, after: number, limit: number): string[] {
-    return this.readJsonQuery.all(stream, after, limit) as string[];
+  /** The same events as the API's JSON text (at most up to seq `upTo`). */
+  readJson(stream: StreamName, after: number, limit: number, upTo?: number): Promise<string[]> {
+    return this.store.readJson(stream, after, limit, upTo);
   }
 
   /** The same events' JSON as UTF-8 bytes, one Buffer each. */
-  readBytes(stream: StreamName, after: number, limit: number): Buffer[] {
-    return this.readBytesQuery.all(stream, after, limit) as Buffer[];
+  readBytes(stream: StreamName, after: number, limit: number, upTo?: number): Promise<Buffer[]> {
+    return this.store.readBytes(stream, after, limit, upTo);
   }
 
   /**
@@ -281,40 +228,25 @@ export class EventLog {
    * (its actor, or the user it is about: `data.id` of user events, `data.userId` of token
    * events), as UTF-8 bytes of their stored JSON.
    */
-  searchBytes(stream: StreamName, filter: { type?: EventType; involving?: string; before?: number; limit: number }): Buffer[] {
-    const where = ['stream = @stream', 'seq < @before'];
-    if (filter.type) where.push('type = @type');
-    if (filter.involving) where.push("(actor_id = @involving OR json_extract(data, '$.id') = @involving OR json_extract(data, '$.userId') = @involving)");
-    const key = where.join(' AND ');
-    let query = this.searchQueries.get(key);
-    if (!query) {
-      query = this.handle.sqlite.prepare(`SELECT CAST(${EVENT_JSON} AS BLOB) FROM events WHERE ${key} ORDER BY seq DESC LIMIT @limit`).pluck();
-      this.searchQueries.set(key, query);
-    }
-    const params = { stream, before: filter.before ?? Number.MAX_SAFE_INTEGER, limit: filter.limit, ...(filter.type ? { type: filter.type } : {}), ...(filter.involving ? { involving: filter.involving } : {}) };
-    return query.all(params) as Buffer[];
+  searchBytes(stream: StreamName, filter: { type?: EventType; involving?: string; before?: number; limit: number }): Promise<Buffer[]> {
+    return this.store.searchBytes(stream, filter);
   }
 
   /** A page of GET /events, `{"events":[…],"head":N}`, as UTF-8 bytes assembled from the stored JSON. */
-  pageBytes(stream: StreamName, after: number, limit: number): Buffer {
-    return spliceEvents('{"events":[', this.readBytes(stream, after, limit), `],"head":${this.head(stream)}}`);
+  async pageBytes(stream: StreamName, after: number, limit: number): Promise<Buffer> {
+    // The head first: the page never ends past it, and `head` is never behind the page.
+    const head = await this.head(stream);
+    return spliceEvents('{"events":[', await this.readBytes(stream, after, limit, head), `],"head":${head}}`);
   }
 
   /** Re-computes every stream's chain from the stored rows and names the first event that fails. */
-  verify(): AuditReport {
-    const { sqlite } = this.handle;
-    const names = sqlite
-      .prepare('SELECT name FROM streams UNION SELECT DISTINCT stream FROM events ORDER BY 1')
-      .pluck()
-      .all() as string[];
-    const rows = sqlite.prepare(
-      'SELECT stream, seq, type, at, actor_id AS actorId, actor, data, prev_hash AS prevHash, hash, json FROM events WHERE stream = ? ORDER BY seq',
-    );
+  async verify(): Promise<AuditReport> {
+    const names = await this.store.streamNames();
     let count = 0;
     for (const name of names) {
       let prevHash = GENESIS_HASH;
       let expected = 1;
-      for (const row of rows.iterate(name) as IterableIterator<EventRow>) {
+      for await (const row of this.store.eventRows(name)) {
         count++;
         const bad = (): AuditReport => ({ ok: false, streams: names.length, events: count, firstBadEvent: { stream: name, seq: row.seq } });
         let event: LodestoneEvent;
@@ -332,7 +264,7 @@ export class EventLog {
         prevHash = row.hash;
         expected++;
       }
-      const head = this.headOf(name as StreamName);
+      const head = await this.headOf(name as StreamName);
       if (head.seq !== expected - 1 || head.hash !== prevHash) {
         return { ok: false, streams: names.length, events: count, firstBadEvent: { stream: name, seq: Math.max(head.seq, expected - 1) } };
       }
@@ -340,11 +272,11 @@ export class EventLog {
     return { ok: true, streams: names.length, events: count };
   }
 
-  /** @internal used by append(), inside the caller's transaction (the same connection). */
-  writeEvent(event: LodestoneEvent, data: string): void {
+  /** @internal used by append(), inside the caller's transaction. */
+  async writeEvent(db: Db, event: LodestoneEvent, data: string): Promise<void> {
     const json = eventJson(event, data);
     this.texts.set(event, json);
-    this.insertEvent.run({
+    await this.store.insertEvent(db, {
       json,
       stream: event.stream,
       seq: event.seq,
@@ -356,7 +288,6 @@ export class EventLog {
       prevHash: event.prevHash,
       hash: event.hash,
     });
-    this.moveHead.run({ stream: event.stream, seq: event.seq, hash: event.hash, at: event.at });
   }
 }
 
@@ -369,8 +300,10 @@ export class EventLog {
  * time instead; a time set explicitly (ctx.at) that is earlier is refused (BackdatedAppend),
  * which rolls the whole transaction back.
  */
-export function append<D>(tx: Tx, stream: StreamName, type: EventType, actor: Actor | null, data: D): LodestoneEvent<D> {
-  const head = tx.log.headOf(stream);
+export async function append<D>(tx: Tx, stream: StreamName, type: EventType, actor: Actor | null, data: D): Promise<LodestoneEvent<D>> {
+  // The transaction's own appends to this stream are not read back: the last one is the head.
+  const own = tx.pending.findLast((e) => e.stream === stream);
+  const head = own ? { seq: own.seq, hash: own.hash, at: own.at } : await tx.log.headOf(stream, tx.db);
   // ISO 8601 UTC times of one length sort as text.
   if (tx.at < head.at && tx.explicit) throw new BackdatedAppend(stream, tx.at, head.at);
   const at = tx.at < head.at ? head.at : tx.at;
@@ -379,7 +312,7 @@ export function append<D>(tx: Tx, stream: StreamName, type: EventType, actor: Ac
   const stored = JSON.parse(text) as D;
   const partial = { stream, seq: head.seq + 1, type, at, actor, data: stored, prevHash: head.hash };
   const event: LodestoneEvent<D> = { ...partial, hash: sha256Hex(chainInput(partial)) };
-  tx.log.writeEvent(event, text);
+  await tx.log.writeEvent(tx.db, event, text);
   tx.pending.push(event);
   return event;
 }

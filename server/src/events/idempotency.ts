@@ -1,8 +1,7 @@
 import { and, eq, lt, sql } from 'drizzle-orm';
 import { canonicalize } from '@lodestone/shared';
 import { hmacHex } from '../auth/server-secret.ts';
-import type { DatabaseHandle } from '../db/connection.ts';
-import { idempotencyKeys } from '../db/schema.ts';
+import type { Db, Store } from '../store/store.ts';
 import type { Tx } from './event-log.ts';
 
 /** How long a key's first response is replayed. */
@@ -34,23 +33,18 @@ export class IdempotencyStore {
   private readonly findQuery;
 
   constructor(
-    private readonly handle: DatabaseHandle,
+    private readonly store: Store,
+    private readonly write: <T>(work: (tx: Tx) => Promise<T>) => Promise<T>,
     private readonly clock: () => Date,
     private readonly secret: Buffer,
   ) {
-    const t = idempotencyKeys;
-    this.findQuery = handle.db
-      .select({ requestHash: t.requestHash, status: t.status, body: t.body, createdAt: t.createdAt })
-      .from(t)
-      .where(
-        and(
-          eq(t.userId, sql.placeholder('userId')),
-          eq(t.method, sql.placeholder('method')),
-          eq(t.path, sql.placeholder('path')),
-          eq(t.key, sql.placeholder('key')),
-        ),
-      )
-      .prepare();
+    const t = store.t.idempotencyKeys;
+    this.findQuery = store.prepare('idempotency-find', (db) =>
+      db
+        .select({ requestHash: t.requestHash, status: t.status, body: t.body, createdAt: t.createdAt })
+        .from(t)
+        .where(and(eq(t.userId, sql.placeholder('userId')), eq(t.method, sql.placeholder('method')), eq(t.path, sql.placeholder('path')), eq(t.key, sql.placeholder('key')))),
+    );
   }
 
   /**
@@ -63,39 +57,49 @@ export class IdempotencyStore {
     return hmacHex(this.secret, canonicalize(body ?? null));
   }
 
-  /** The stored answer for this scope, if one was kept in the last 24 h. */
-  find(scope: IdempotencyScope): StoredResponse | undefined {
+  /** The stored answer for this scope, if one was kept in the last 24 h; `db` a transaction's. */
+  async find(scope: IdempotencyScope, db?: Db): Promise<StoredResponse | undefined> {
     const { userId, method, path, key } = scope;
-    const row = this.findQuery.get({ userId, method, path, key });
+    const t = this.store.t.idempotencyKeys;
+    const row = db
+      ? (
+          await db
+            .select({ requestHash: t.requestHash, status: t.status, body: t.body, createdAt: t.createdAt })
+            .from(t)
+            .where(and(eq(t.userId, userId), eq(t.method, method), eq(t.path, path), eq(t.key, key)))
+        )[0]
+      : await this.findQuery.get({ userId, method, path, key });
     if (!row) return undefined;
     if (Date.parse(row.createdAt) < this.clock().getTime() - IDEMPOTENCY_TTL_MS) return undefined;
     return row;
   }
 
   /** Inside the change's own transaction: the answer commits with the change or not at all. */
-  save(tx: Tx, scope: IdempotencyScope, status: number, body: string): void {
-    tx.db
-      .insert(idempotencyKeys)
+  async save(tx: Tx, scope: IdempotencyScope, status: number, body: string): Promise<void> {
+    const t = this.store.t.idempotencyKeys;
+    await tx.db
+      .insert(t)
       .values({ ...scope, status, body, createdAt: tx.at })
       .onConflictDoUpdate({
-        target: [idempotencyKeys.userId, idempotencyKeys.method, idempotencyKeys.path, idempotencyKeys.key],
+        target: [t.userId, t.method, t.path, t.key],
         set: { requestHash: scope.requestHash, status, body, createdAt: tx.at },
-      })
-      .run();
+      });
   }
 
   /** Keeps a refusal (4xx) so that a retry gets the same answer; changes nothing else. */
-  saveRefusal(scope: IdempotencyScope, status: number, body: string): void {
-    this.handle.db
-      .insert(idempotencyKeys)
-      .values({ ...scope, status, body, createdAt: this.clock().toISOString() })
-      .onConflictDoNothing()
-      .run();
+  saveRefusal(scope: IdempotencyScope, status: number, body: string): Promise<void> {
+    return this.write(async (tx) => {
+      await tx.db
+        .insert(this.store.t.idempotencyKeys)
+        .values({ ...scope, status, body, createdAt: this.clock().toISOString() })
+        .onConflictDoNothing();
+    });
   }
 
   /** Forgets keys older than 24 h. */
-  purge(): number {
+  purge(): Promise<number> {
     const cutoff = new Date(this.clock().getTime() - IDEMPOTENCY_TTL_MS).toISOString();
-    return this.handle.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, cutoff)).run().changes;
+    const t = this.store.t.idempotencyKeys;
+    return this.write(async (tx) => (await tx.db.delete(t).where(lt(t.createdAt, cutoff)).returning({ key: t.key })).length);
   }
 }

@@ -17,27 +17,21 @@ export interface Mutation {
 /**
  * Runs a change as one transaction with its events and, when the request carried an
  * Idempotency-Key, the answer to replay: a crash can never apply a retry twice. The change
- * joins the group commit of its tick; `now` runs it at once (the demo scenario sets the clock).
+ * joins the group commit of its tick.
  */
-export function commit<T>(log: EventLog, store: IdempotencyStore, mutation: Mutation, work: (tx: Tx) => T, now = false): Promise<T> {
-  const change = (tx: Tx) => {
+export function commit<T>(log: EventLog, store: IdempotencyStore, mutation: Mutation, work: (tx: Tx) => Promise<T> | T): Promise<T> {
+  return log.enqueue(async (tx: Tx) => {
     const scope = mutation.idempotency;
     if (scope) {
       // A concurrent request with the same key may have committed since the pre-check.
-      const previous = store.find(scope);
+      const previous = await store.find(scope, tx.db);
       if (previous) {
         if (previous.requestHash !== scope.requestHash) throw problems.idempotencyMismatch();
         throw new IdempotentReplay(previous);
       }
     }
-    const result = work(tx);
-    if (scope) store.save(tx, scope, scope.status, JSON.stringify(mutation.replayAs ? mutation.replayAs(result) : result));
+    const result = await work(tx);
+    if (scope) await store.save(tx, scope, scope.status, JSON.stringify(mutation.replayAs ? mutation.replayAs(result) : result));
     return result;
-  };
-  if (!now) return log.enqueue(change);
-  try {
-    return Promise.resolve(log.transaction(change));
-  } catch (error) {
-    return Promise.reject(error as Error);
-  }
+  });
 }

@@ -60,17 +60,17 @@ function scopePath(request: FastifyRequest): string {
 }
 
 /** The session cookie or bearer token of a request, resolved to its user; DISABLED when its account was disabled. */
-export function authenticate(app: FastifyInstance, request: FastifyRequest): Auth | typeof DISABLED | null {
+export async function authenticate(app: FastifyInstance, request: FastifyRequest): Promise<Auth | typeof DISABLED | null> {
   const { sessions, tokens } = app.lodestone;
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const found = match?.[1] ? tokens.resolve(match[1]) : null;
+    const found = match?.[1] ? await tokens.resolve(match[1]) : null;
     return found ? { user: found.user, tokenId: found.tokenId } : null;
   }
   const cookie = request.cookies[sessionCookieName(app.lodestone.origins)];
   if (!cookie) return null;
-  const found = sessions.check(cookie);
+  const found = await sessions.check(cookie);
   if (found === DISABLED) return DISABLED;
   return found ? { user: found.user, sessionId: found.sessionId } : null;
 }
@@ -94,35 +94,31 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     if (origin !== undefined && STATE_CHANGING.has(request.method) && !app.lodestone.origins.allows(origin)) {
       throw problems.forbidden(`Requests from the origin ${origin} are not accepted.`);
     }
-    const auth = authenticate(app, request);
+    const auth = await authenticate(app, request);
     request.authDisabled = auth === DISABLED;
     request.auth = auth === DISABLED ? null : auth;
   });
 
   // Who may call is decided before the body is parsed or validated.
-  app.addHook('preParsing', (request, _reply, payload, done) => {
+  app.addHook('preParsing', async (request, _reply, payload) => {
     const url = request.routeOptions.url ?? '';
     const access = request.routeOptions.config?.access;
-    if (!url.startsWith('/api/v1/') || access === 'public') return done(null, payload);
-    if (!request.auth) return done(request.authDisabled ? problems.accountDisabled('session') : problems.unauthorized());
+    if (!url.startsWith('/api/v1/') || access === 'public') return payload;
+    if (!request.auth) throw request.authDisabled ? problems.accountDisabled('session') : problems.unauthorized();
     // An account that must choose a new password may do that, and read or end its session, only.
-    if (request.auth.user.mustChangePassword && !request.routeOptions.config?.allowedBeforePasswordChange) return done(problems.passwordChangeRequired());
+    if (request.auth.user.mustChangePassword && !request.routeOptions.config?.allowedBeforePasswordChange) throw problems.passwordChangeRequired();
     // A retry of a request that was answered replays that answer (or is a 422), even if the
     // caller may no longer act (removed from the incident since): the key decides, after parsing.
-    if (!access || answeredBefore(request)) return done(null, payload);
-    try {
-      access.admit(request);
-    } catch (error) {
-      return done(error as Error);
-    }
-    done(null, payload);
+    if (!access || (await answeredBefore(request))) return payload;
+    await access.admit(request);
+    return payload;
   });
 
   /** A POST whose Idempotency-Key already has a stored answer for this user and route. */
-  function answeredBefore(request: FastifyRequest): boolean {
+  async function answeredBefore(request: FastifyRequest): Promise<boolean> {
     const key = request.headers['idempotency-key'];
     if (request.method !== 'POST' || !request.auth || typeof key !== 'string' || !KEY_PATTERN.test(key)) return false;
-    return app.lodestone.idempotency.find({ userId: request.auth.user.id, method: 'POST', path: scopePath(request), key, requestHash: '' }) !== undefined;
+    return (await app.lodestone.idempotency.find({ userId: request.auth.user.id, method: 'POST', path: scopePath(request), key, requestHash: '' })) !== undefined;
   }
 
   app.addHook('preHandler', async (request) => {
@@ -146,7 +142,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       key,
       requestHash,
     };
-    const previous = app.lodestone.idempotency.find(scope);
+    const previous = await app.lodestone.idempotency.find(scope);
     if (previous) {
       if (previous.requestHash !== scope.requestHash) throw problems.idempotencyMismatch();
       throw new IdempotentReplay(previous);
@@ -161,7 +157,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     const status = reply.statusCode;
     if (!scope || status < 400 || status >= 500 || status === 401 || status === 422 || status === 429) return payload;
     if (reply.getHeader('idempotent-replayed') === 'true' || typeof payload !== 'string') return payload;
-    app.lodestone.idempotency.saveRefusal(scope, status, payload);
+    await app.lodestone.idempotency.saveRefusal(scope, status, payload);
     return payload;
   });
 });

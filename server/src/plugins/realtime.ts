@@ -20,6 +20,10 @@ import { credentialOf, type LodestoneSocket, type RealtimeServer } from '../real
 import type { IncomingMessage } from 'node:http';
 import proxyAddr from '@fastify/proxy-addr';
 import { sessionCookieName } from './auth.ts';
+import type pg from 'pg';
+import type { StreamName } from '@lodestone/shared';
+import { Feeds, type Offered } from '../realtime/feed.ts';
+import { postgresAdapter } from '../realtime/pg-adapter.ts';
 
 export type { SocketData, RealtimeServer } from '../realtime/types.ts';
 export { SOCKET_LIMITS, type SocketLimits } from '../realtime/budgets.ts';
@@ -32,7 +36,17 @@ declare module 'fastify' {
   }
 }
 
+/** How this node reaches the others: the PostgreSQL adapter over the store's database. */
+export interface ClusterOptions {
+  pool: pg.Pool;
+  nodeId: string;
+  /** How often the heads of the streams this node delivers are read, to catch what the adapter lost (1 s). */
+  pollMs?: number;
+}
+
 export interface RealtimeOptions {
+  /** Several nodes on one PostgreSQL database; absent, this process is the only node. */
+  cluster?: ClusterOptions;
   limits?: Partial<SocketLimits>;
   /** Engine.IO sessions without a live session cookie one address may hold at once. */
   anonymousPerAddress?: number;
@@ -52,6 +66,15 @@ export const UNJOINED_PER_SESSION = 128;
 
 /** A session that has joined no namespace this long after its handshake is closed. */
 const CONNECT_TIMEOUT_MS = 5_000;
+
+/** The adapter's message between nodes saying which events committed. */
+const EVENTS_COMMITTED = 'lodestone:events';
+
+/** Announcements up to this size carry the events' texts (a NOTIFY holds under 8,000 bytes). */
+const ANNOUNCE_TEXT_BYTES = 6_000;
+
+/** How often a node of several reads the heads of the streams it delivers. */
+const POLL_MS = 1_000;
 
 /** How often sockets of expired sessions are looked for (sign-out and disabling act at once). */
 const SESSION_SWEEP_MS = 2_000;
@@ -74,7 +97,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
     unjoinedPerSession: UNJOINED_PER_SESSION,
     sessionOf: (cookieHeader) => {
       const secret = cookieHeader ? app.parseCookie(cookieHeader)[sessionCookieName(origins)] : undefined;
-      return secret === undefined ? null : (sessions.resolve(secret)?.sessionId ?? null);
+      return secret === undefined ? Promise.resolve(null) : sessions.resolve(secret).then((found) => found?.sessionId ?? null);
     },
   });
   const io: RealtimeServer = new Server(app.server, {
@@ -91,6 +114,16 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
   io.engine.prependListener('connection', (conn: Parameters<EngineGate['connected']>[0]) => gate.connected(conn));
   io.engine.on('connection_error', (error: { req?: Parameters<EngineGate['failed']>[0] }) => gate.failed(error.req));
   app.decorate('io', io);
+  const cluster = options.cluster;
+  if (cluster) io.adapter(postgresAdapter(cluster.pool, { nodeId: cluster.nodeId, log: app.log }));
+
+  // Every event reaches this node's sockets through its stream's feed: exactly once, in order.
+  const feeds = new Feeds(
+    log,
+    // Serialized once per event (stored at append), whatever the number of subscribers.
+    (stream, text) => io.local.to(stream).emit('event', new RawJson(text) as unknown as LodestoneEvent),
+    (error, stream) => app.log.warn({ err: error, stream }, 'could not deliver the events of a stream (the next poll or event tries again)'),
+  );
 
   const frameAcks = new FrameAcks(await frameAcksWork(app));
   const cutOffs: CutOffLedger = new MemoryCutOffs(limits);
@@ -115,7 +148,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
     joinIdentityRooms(socket);
     const budget = budgets.of(socket.conn, credentialOf(socket.data));
     meterPackets(socket, budget, flooded);
-    serveSubscriptions(socket, budget, { log, streamAccess, presence, frameAcks, socketBufferBytes: limits.socketBufferBytes });
+    serveSubscriptions(socket, budget, { log, feeds, streamAccess, presence, frameAcks, socketBufferBytes: limits.socketBufferBytes });
     socket.on('disconnecting', () => {
       const streams = streamsOf(socket);
       socket.once('disconnect', () => streams.forEach((stream) => presence.left(stream, socket)));
@@ -123,23 +156,74 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
   });
 
   const unpublish = log.onPublish((committed) => {
+    const byStream = new Map<StreamName, Offered[]>();
     for (const event of committed) {
-      // Serialized once per event (stored at append), whatever the number of subscribers.
-      io.to(event.stream).emit('event', new RawJson(log.jsonOf(event)) as unknown as LodestoneEvent);
-      notices.after(event);
+      const list = byStream.get(event.stream) ?? [];
+      list.push({ seq: event.seq, text: log.jsonOf(event) });
+      byStream.set(event.stream, list);
     }
+    for (const [stream, offered] of byStream) feeds.offer(stream, offered);
+    for (const event of committed) notices.after(event);
+    if (cluster) announce(byStream);
   });
+
+  /**
+   * Tells the other nodes what committed here: the events' texts when they are small (one NOTIFY),
+   * else only their seqs (each node reads them). A lost announcement is caught by the poll.
+   */
+  function announce(byStream: Map<StreamName, Offered[]>): void {
+    let bytes = 0;
+    for (const offered of byStream.values()) for (const o of offered) bytes += (o.text?.length ?? 0) + 16;
+    const withTexts = bytes < ANNOUNCE_TEXT_BYTES;
+    const payload = [...byStream].map(([stream, offered]) => [stream, offered.map((o) => (withTexts ? o : { seq: o.seq }))] as const);
+    io.serverSideEmit(EVENTS_COMMITTED, payload);
+  }
+  if (cluster) {
+    io.on(EVENTS_COMMITTED, (payload: [StreamName, Offered[]][]) => {
+      for (const [stream, offered] of payload) feeds.offer(stream, offered);
+    });
+  }
+
+  // The safety net under the adapter: one query for the heads of every stream this node delivers.
+  let polling = false;
+  const poll = setInterval(() => {
+    if (!cluster || polling) return;
+    polling = true;
+    const watermarks = feeds.watermarks();
+    for (const stream of watermarks.keys()) {
+      if ((io.of('/').adapter.rooms.get(stream)?.size ?? 0) === 0) {
+        feeds.forget(stream);
+        watermarks.delete(stream);
+      }
+    }
+    app.lodestone.store
+      .heads([...watermarks.keys()])
+      .then((heads) => feeds.caughtUp(heads))
+      .catch((error: unknown) => app.log.warn({ err: error }, 'could not read the stream heads'))
+      .finally(() => {
+        polling = false;
+      });
+  }, cluster?.pollMs ?? POLL_MS);
+  poll.unref();
   const stopRevocations = enforceRevocations(io, { signals, users, streamAccess, presence });
 
+  let sweeping = false;
   const sweep = setInterval(() => {
     cutOffs.sweep();
     credentials.sweep();
-    closeExpiredSessions(io, sessions);
+    if (sweeping) return;
+    sweeping = true;
+    closeExpiredSessions(io, sessions)
+      .catch((error: unknown) => app.log.warn({ err: error }, 'could not look for expired sessions'))
+      .finally(() => {
+        sweeping = false;
+      });
   }, SESSION_SWEEP_MS);
   sweep.unref();
 
   app.addHook('preClose', async () => {
     clearInterval(sweep);
+    clearInterval(poll);
     presence.close();
     unpublish();
     stopRevocations();

@@ -20,7 +20,7 @@ import type { AllowedOrigins } from '../http/origins.ts';
 export interface EngineGateDeps {
   origins: AllowedOrigins;
   /** The id of the live session the Cookie header holds, or null. */
-  sessionOf(cookieHeader: string | undefined): string | null;
+  sessionOf(cookieHeader: string | undefined): Promise<string | null>;
   anonymousPerAddress: number;
   /** Engine.IO sessions of one signed-in session not yet joined to the namespace. */
   unjoinedPerSession: number;
@@ -63,8 +63,14 @@ export class EngineGate {
       this.refused.origin++;
       return callback('forbidden origin', false);
     }
+    this.deps.sessionOf(req.headers.cookie).then(
+      (session) => this.admit(req, session, callback),
+      () => callback('unavailable', false),
+    );
+  };
+
+  private admit(req: IncomingMessage, session: string | null, callback: (message: string | null, success: boolean) => void): void {
     this.expirePending();
-    const session = this.deps.sessionOf(req.headers.cookie);
     let key: string;
     if (session !== null) {
       key = `session:${session}`;
@@ -82,7 +88,7 @@ export class EngineGate {
     this.pending.set(req, { key, at: this.now() });
     this.add(key, 1);
     callback(null, true);
-  };
+  }
 
   /** Engine.IO made a session of a handshake: an anonymous one is counted until authenticated or closed. */
   connected(conn: Conn): void {

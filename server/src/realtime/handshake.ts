@@ -32,10 +32,15 @@ const SOCKET_CAP_RETRY_S = 5;
  * in once another of its sockets has closed).
  */
 export function authenticateHandshakes(io: RealtimeServer, deps: HandshakeDeps): void {
-  io.use((socket, next) => {
+  io.use(async (socket, next) => {
     const origin = socket.handshake.headers.origin;
     if (origin !== undefined && !deps.origins.allows(origin)) return next(new Error('forbidden origin'));
-    const data = identify(socket.handshake.auth as { token?: unknown } | undefined, socket.handshake.headers.cookie);
+    let data: SocketData | null;
+    try {
+      data = await identify(socket.handshake.auth as { token?: unknown } | undefined, socket.handshake.headers.cookie);
+    } catch {
+      return next(Object.assign(new Error('too many requests'), { data: { retryAfter: 1, reason: 'unavailable' } }));
+    }
     if (!data) return next(new Error('unauthorized'));
     socket.data = data;
     if (data.user.mustChangePassword) {
@@ -57,13 +62,13 @@ export function authenticateHandshakes(io: RealtimeServer, deps: HandshakeDeps):
     next();
   });
 
-  function identify(auth: { token?: unknown } | undefined, cookieHeader: string | undefined): SocketData | null {
+  async function identify(auth: { token?: unknown } | undefined, cookieHeader: string | undefined): Promise<SocketData | null> {
     if (typeof auth?.token === 'string') {
-      const found = deps.tokens.resolve(auth.token);
+      const found = await deps.tokens.resolve(auth.token);
       return found ? { user: found.user, tokenId: found.tokenId } : null;
     }
     const secret = deps.parseCookie(cookieHeader ?? '')[sessionCookieName(deps.origins)];
-    const found = secret ? deps.sessions.resolve(secret) : null;
+    const found = secret ? await deps.sessions.resolve(secret) : null;
     return found ? { user: found.user, sessionId: found.sessionId } : null;
   }
 }

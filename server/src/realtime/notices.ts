@@ -16,6 +16,7 @@ const READ_EVERY_INCIDENT: readonly Role[] = rules.readIncident.filter((clause) 
  * whatever the number of sockets.
  */
 export class Notices {
+  private chain: Promise<void> = Promise.resolve();
   constructor(
     private readonly io: RealtimeServer,
     private readonly incidents: Pick<IncidentsService, 'members'>,
@@ -23,14 +24,15 @@ export class Notices {
 
   /** Sends what `event` calls for, if anything. */
   after(event: LodestoneEvent): void {
-    if (LIST_CHANGES.has(event.type)) this.incidentChanged(event);
+    // In the order of the events, though each waits for a query.
+    if (LIST_CHANGES.has(event.type)) this.chain = this.chain.then(() => this.incidentChanged(event)).catch(() => undefined);
     if (event.type === 'action.created' || event.type === 'action.updated') this.actionChanged(event);
   }
 
-  private incidentChanged(event: LodestoneEvent): void {
+  private async incidentChanged(event: LodestoneEvent): Promise<void> {
     const incidentId = event.stream.slice('incident:'.length);
     const readers = READ_EVERY_INCIDENT.map(rooms.role);
-    for (const member of this.incidents.members(incidentId)) {
+    for (const member of await this.incidents.members(incidentId)) {
       if (!READ_EVERY_INCIDENT.includes(member.role) && allows(rules.readIncident, member, { member: true })) readers.push(rooms.user(member.id));
     }
     const removed = event.type === 'member.removed' ? (event.data as { id?: unknown }).id : undefined;

@@ -31,8 +31,8 @@ export function enforceRevocations(io: RealtimeServer, deps: RevocationDeps): ()
     io.in(targets).disconnectSockets(true);
   };
 
-  const recheck = ({ userId }: { userId: string }) => {
-    const row = users.row(userId);
+  const recheck = async ({ userId }: { userId: string }) => {
+    const row = await users.row(userId);
     for (const socket of localSocketsIn(io, rooms.user(userId))) {
       if (!row || row.disabled || row.mustChangePassword) {
         if (row?.mustChangePassword) socket.emit('sessionEnded', { reason: 'password-change-required' });
@@ -44,7 +44,7 @@ export function enforceRevocations(io: RealtimeServer, deps: RevocationDeps): ()
       if (before.role !== socket.data.user.role) void socket.leave(rooms.role(before.role));
       joinIdentityRooms(socket);
       for (const stream of streamsOf(socket)) {
-        if (streamAccess.check(socket.data.user, stream).ok) continue;
+        if ((await streamAccess.check(socket.data.user, stream)).ok) continue;
         void socket.leave(stream);
         socket.emit('unsubscribed', { stream, reason: 'access' });
         presence.left(stream, socket);
@@ -52,10 +52,11 @@ export function enforceRevocations(io: RealtimeServer, deps: RevocationDeps): ()
     }
   };
 
+  const onAccessChanged = (change: { userId: string }) => void recheck(change).catch(() => undefined);
   signals.on('revoke', revoke);
-  signals.on('access-changed', recheck);
+  signals.on('access-changed', onAccessChanged);
   return () => {
     signals.off('revoke', revoke);
-    signals.off('access-changed', recheck);
+    signals.off('access-changed', onAccessChanged);
   };
 }

@@ -9,10 +9,11 @@ const PREFIX = rooms.session('');
  * check per session, whatever its number of sockets. Sign-out and disabling close them at once
  * (revocation.ts); expiry has no moment to announce it, so it is looked for.
  */
-export function closeExpiredSessions(io: RealtimeServer, sessions: Pick<SessionsService, 'isLive'>): void {
+export async function closeExpiredSessions(io: RealtimeServer, sessions: Pick<SessionsService, 'isLive'>): Promise<void> {
   const expired: string[] = [];
-  for (const room of io.of('/').adapter.rooms.keys()) {
-    if (room.startsWith(PREFIX) && !sessions.isLive(room.slice(PREFIX.length))) expired.push(room);
+  for (const room of [...io.of('/').adapter.rooms.keys()]) {
+    if (room.startsWith(PREFIX) && !(await sessions.isLive(room.slice(PREFIX.length)))) expired.push(room);
   }
-  if (expired.length > 0) io.in(expired).disconnectSockets(true);
+  // This node's sockets only: every node sweeps its own.
+  if (expired.length > 0) io.local.in(expired).disconnectSockets(true);
 }

@@ -1,6 +1,7 @@
-import { SUBSCRIBE_ACK_LIMIT, SubscribeRequest, UnsubscribeRequest, type SubscribeAck } from '@lodestone/shared';
+import { SUBSCRIBE_ACK_LIMIT, SubscribeRequest, UnsubscribeRequest, type StreamName, type SubscribeAck } from '@lodestone/shared';
 import type { StreamAccess } from '../auth/stream-access.ts';
 import type { EventLog } from '../events/event-log.ts';
+import type { Feeds } from './feed.ts';
 import type { FrameAcks } from './ack-frame.ts';
 import type { Budget } from './budgets.ts';
 import type { Presence } from './presence.ts';
@@ -10,6 +11,7 @@ import type { LodestoneSocket } from './types.ts';
 
 export interface SubscriptionDeps {
   log: EventLog;
+  feeds: Feeds;
   streamAccess: StreamAccess;
   presence: Presence;
   frameAcks: FrameAcks;
@@ -26,17 +28,27 @@ const TOO_MUCH_CATCH_UP = 'Too many events to catch up on: try again shortly';
  * `unsubscribe` leaves it.
  */
 export function serveSubscriptions(socket: LodestoneSocket, budget: Budget, deps: SubscriptionDeps): void {
-  const { log, streamAccess, presence, frameAcks, socketBufferBytes } = deps;
+  const { log, feeds, streamAccess, presence, frameAcks, socketBufferBytes } = deps;
   frameAcks.track(socket);
+  let turn: Promise<unknown> = Promise.resolve();
 
   socket.on('subscribe', (raw, ack) => {
     if (typeof ack !== 'function') return;
     const retryAfter = budget.subscribe();
     if (retryAfter > 0) return ack(tooMany(TOO_MANY, retryAfter));
-    const answer = subscribe(raw, frameAcks.idOf(socket, ack));
-    // The events of an ack are spliced from their stored JSON (the wire format is unchanged);
-    // with a frame id, the ack with events has gone already, as one pre-encoded frame.
-    if (answer !== SENT) ack(answer as unknown as SubscribeAck);
+    const frameId = frameAcks.idOf(socket, ack);
+    // One at a time per socket, in the order asked: each catch-up sees what the ones before it
+    // left unread in the socket's buffer.
+    const answered = turn.then(() => subscribe(raw, frameId));
+    turn = answered.catch(() => undefined);
+    answered.then(
+      // The events of an ack are spliced from their stored JSON (the wire format is unchanged);
+      // with a frame id, the ack with events has gone already, as one pre-encoded frame.
+      (answer) => {
+        if (answer !== SENT) ack(answer as unknown as SubscribeAck);
+      },
+      () => ack({ ok: false, error: { status: 503, title: 'The database did not answer: try again shortly', retryAfter: 1 } } as SubscribeAck),
+    );
   });
 
   socket.on('unsubscribe', (raw) => {
@@ -46,33 +58,46 @@ export function serveSubscriptions(socket: LodestoneSocket, budget: Budget, deps
     presence.left(parsed.data.stream, socket);
   });
 
-  /** Synchronous throughout: no event can be published between the read and the join. */
-  function subscribe(raw: unknown, frameId: number | undefined): SubscribeAck | RawJson | typeof SENT {
+  /**
+   * The catch-up is read up to what this node has delivered of the stream, and the socket joins
+   * the room in the same step of the stream's feed: every later event reaches it from the room,
+   * none twice.
+   */
+  async function subscribe(raw: unknown, frameId: number | undefined): Promise<SubscribeAck | RawJson | typeof SENT> {
     const parsed = SubscribeRequest.safeParse(raw);
     if (!parsed.success) return { ok: false, error: { status: 400, title: 'Invalid subscription: give {stream, after?}' } };
     const { stream, after } = parsed.data;
-    const decision = streamAccess.check(socket.data.user, stream);
+    const decision = await streamAccess.check(socket.data.user, stream);
     if (!decision.ok) return { ok: false, error: { status: decision.status, title: decision.title } };
-    const head = log.head(stream);
-    const missed = after !== undefined && after < head;
-    if (missed) {
-      // Catch-up is what an amplification attack asks for: bounded per credential, and not
-      // piled on a socket that has not read what it was sent.
-      const wait = unsentBytes(socket) > socketBufferBytes ? 1 : budget.catchUpWait();
-      if (wait > 0) return tooMany(TOO_MUCH_CATCH_UP, wait);
-    }
+    if (!socket.connected) return SENT;
+    return feeds.subscribe(stream, after ?? 0, async (head) => {
+      const missed = after !== undefined && after < head;
+      if (missed) {
+        // Catch-up is what an amplification attack asks for: bounded per credential, and not
+        // piled on a socket that has not read what it was sent.
+        const wait = unsentBytes(socket) > socketBufferBytes ? 1 : budget.catchUpWait();
+        if (wait > 0) return tooMany(TOO_MUCH_CATCH_UP, wait);
+      }
+      if (missed && frameId !== undefined) {
+        const rows = await log.readBytes(stream, after, SUBSCRIBE_ACK_LIMIT + 1, head);
+        join(stream, parsed.data.presence);
+        budget.spendCatchUp(rows.slice(0, SUBSCRIBE_ACK_LIMIT).reduce((sum, row) => sum + row.length, 0));
+        frameAcks.send(socket, frameId, rows.slice(0, SUBSCRIBE_ACK_LIMIT), head, rows.length > SUBSCRIBE_ACK_LIMIT);
+        return SENT;
+      }
+      const events = missed ? await log.readJson(stream, after, SUBSCRIBE_ACK_LIMIT + 1, head) : [];
+      join(stream, parsed.data.presence);
+      const more = events.length > SUBSCRIBE_ACK_LIMIT;
+      budget.spendCatchUp(events.slice(0, SUBSCRIBE_ACK_LIMIT).reduce((sum, text) => sum + Buffer.byteLength(text), 0));
+      return new RawJson(`{"ok":true,"events":[${events.slice(0, SUBSCRIBE_ACK_LIMIT).join(',')}],"head":${head},"more":${more}}`);
+    });
+  }
+
+  /** Joins the room (synchronously, with the ack): what is broadcast from now on reaches this socket. */
+  function join(stream: StreamName, mode: 'list' | 'changes' | undefined): void {
+    if (!socket.connected) return;
     void socket.join(stream);
-    presence.joined(stream, socket, parsed.data.presence ?? 'list');
-    if (missed && frameId !== undefined) {
-      const rows = log.readBytes(stream, after, SUBSCRIBE_ACK_LIMIT + 1);
-      budget.spendCatchUp(rows.slice(0, SUBSCRIBE_ACK_LIMIT).reduce((sum, row) => sum + row.length, 0));
-      frameAcks.send(socket, frameId, rows.slice(0, SUBSCRIBE_ACK_LIMIT), head, rows.length > SUBSCRIBE_ACK_LIMIT);
-      return SENT;
-    }
-    const events = missed ? log.readJson(stream, after, SUBSCRIBE_ACK_LIMIT + 1) : [];
-    const more = events.length > SUBSCRIBE_ACK_LIMIT;
-    budget.spendCatchUp(events.slice(0, SUBSCRIBE_ACK_LIMIT).reduce((sum, text) => sum + Buffer.byteLength(text), 0));
-    return new RawJson(`{"ok":true,"events":[${events.slice(0, SUBSCRIBE_ACK_LIMIT).join(',')}],"head":${head},"more":${more}}`);
+    presence.joined(stream, socket, mode ?? 'list');
   }
 }
 

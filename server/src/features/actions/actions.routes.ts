@@ -17,8 +17,8 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
   const { actions, incidents } = app.lodestone;
 
   /** The action item of the path and its incident: 404 when there is none. */
-  function actionInPath(request: FastifyRequest): { incidentId: string; action: Action } {
-    const action = actions.get(pathId(request.params, 'action'));
+  async function actionInPath(request: FastifyRequest): Promise<{ incidentId: string; action: Action }> {
+    const action = await actions.get(pathId(request.params, 'action'));
     if (!action) throw problems.notFound('action');
     return { incidentId: action.incidentId, action };
   }
@@ -41,7 +41,7 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { user, incident } = readers.granted(request);
+      const { user, incident } = await readers.granted(request);
       return actions.list(user, { ...parseQuery(ListQuery, request.query), incident: incident.id });
     },
   );
@@ -58,7 +58,7 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { incident } = creators.granted(request);
+      const { incident } = await creators.granted(request);
       const input = parse(ActionCreate, request.body);
       return reply.code(201).send(await actions.create(mutationOf(request, 201), incident.id, input));
     },
@@ -75,7 +75,7 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { user } = listers.granted(request);
+      const { user } = await listers.granted(request);
       return actions.list(user, parseQuery(ActionsQuery, request.query));
     },
   );
@@ -83,7 +83,7 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
   app.get(
     '/actions/:id',
     { config: itemReaders.config, schema: { tags: ['actions'], summary: 'One action item', params: schemaOf(IdParams), response: { 200: ActionSchema, ...refusals(404) } } },
-    async (request) => itemReaders.granted(request).action,
+    async (request) => (await itemReaders.granted(request)).action,
   );
 
   app.patch(
@@ -98,7 +98,7 @@ export async function actionsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { action } = itemChangers.granted(request);
+      const { action } = await itemChangers.granted(request);
       const patch = parse(ActionPatch, request.body);
       return actions.update(mutationOf(request), action.id, patch);
     },

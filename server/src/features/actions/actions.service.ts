@@ -1,6 +1,7 @@
 import { aliasedTable, and, desc, eq, inArray, isNotNull, lt, notInArray, type SQL } from 'drizzle-orm';
 import { incidentStream, isDueInPast, may, type Action, type ActionCreate, type ActionPatch, type ActionsQuery, type Actor } from '@lodestone/shared';
-import { actions, incidentMembers, incidents, users } from '../../db/schema.ts';
+import type { actions } from '../../db/schema.ts';
+import type { Db } from '../../store/store.ts';
 import { append, type Tx } from '../../events/event-log.ts';
 import type { Mutation } from '../../events/mutation.ts';
 import { problems, type FieldError } from '../../http/problem.ts';
@@ -10,44 +11,50 @@ import type { AuthUser } from '../../auth/policy.ts';
 import type { IncidentsService } from '../incidents/incidents.service.ts';
 
 type ActionRow = typeof actions.$inferSelect;
-const owners = aliasedTable(users, 'owners');
 
 /** The fields a PATCH can change, in the order `changed` lists them. */
 const ACTION_FIELDS = ['title', 'description', 'ownerId', 'agency', 'provision', 'priority', 'status', 'dueAt'] as const;
 
 /** Action items: who does what by when, per incident and across them. */
 export class ActionsService {
+  private readonly owners;
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly incidents: IncidentsService,
-  ) {}
+  ) {
+    this.owners = aliasedTable(ctx.t.users, 'owners');
+  }
 
-  private select(where: SQL | undefined, limit = 10_000): Action[] {
-    return this.ctx.handle.db
+  private async select(where: SQL | undefined, limit = 10_000, db: Db = this.ctx.db): Promise<Action[]> {
+    const { actions, incidents } = this.ctx.t;
+    const owners = this.owners;
+    const rows = await db
       .select({ action: actions, code: incidents.code, owner: { id: owners.id, displayName: owners.displayName, agency: owners.agency, side: owners.side } })
       .from(actions)
       .innerJoin(incidents, eq(incidents.id, actions.incidentId))
       .leftJoin(owners, eq(owners.id, actions.ownerId))
       .where(where)
       .orderBy(desc(actions.createdAt), desc(actions.id))
-      .limit(limit)
-      .all()
-      .map(({ action, code, owner }) => toAction(action, code, owner?.id ? (owner as Actor) : null));
+      .limit(limit);
+    return rows.map(({ action, code, owner }) => toAction(action, code, owner?.id ? (owner as Actor) : null));
   }
 
-  get(id: string): Action | undefined {
-    return this.select(eq(actions.id, id), 1)[0];
+  /** An action item; `db` a transaction's, to read it where it is about to change. */
+  async get(id: string, db?: Db): Promise<Action | undefined> {
+    return (await this.select(eq(this.ctx.t.actions.id, id), 1, db))[0];
   }
 
-  byIncident(incidentId: string): Action[] {
-    return this.select(eq(actions.incidentId, incidentId));
+  byIncident(incidentId: string): Promise<Action[]> {
+    return this.select(eq(this.ctx.t.actions.incidentId, incidentId));
   }
 
   /** Items across incidents, only of incidents the reader may read. */
-  list(reader: AuthUser, query: ActionsQuery): Action[] {
+  list(reader: AuthUser, query: ActionsQuery): Promise<Action[]> {
+    const { actions, incidentMembers } = this.ctx.t;
     const where: SQL[] = [];
     if (reader.role !== 'lead' && reader.role !== 'staff') {
-      where.push(inArray(actions.incidentId, this.ctx.handle.db.select({ id: incidentMembers.incidentId }).from(incidentMembers).where(eq(incidentMembers.userId, reader.id))));
+      where.push(inArray(actions.incidentId, this.ctx.db.select({ id: incidentMembers.incidentId }).from(incidentMembers).where(eq(incidentMembers.userId, reader.id))));
     }
     if (query.owner) where.push(eq(actions.ownerId, query.owner === 'me' ? reader.id : query.owner));
     if (query.status) where.push(eq(actions.status, query.status));
@@ -62,30 +69,31 @@ export class ActionsService {
   }
 
   /** An owner must be an enabled user who may read the incident. */
-  private checkOwner(incidentId: string, ownerId: string | null | undefined, errors: FieldError[]): AuthUser | null {
+  private async checkOwner(db: Db, incidentId: string, ownerId: string | null | undefined, errors: FieldError[]): Promise<AuthUser | null> {
     if (!ownerId) return null;
-    const user = this.ctx.handle.db.select().from(users).where(eq(users.id, ownerId)).get();
+    const { users } = this.ctx.t;
+    const [user] = await db.select().from(users).where(eq(users.id, ownerId));
     if (!user || user.disabled) {
       errors.push({ path: 'ownerId', message: 'is not a known, enabled user', code: 'unknown_user' });
       return null;
     }
-    if (!may.readIncident(user, this.incidents.isMember(incidentId, user.id) ?? false)) {
+    if (!may.readIncident(user, (await this.incidents.isMember(incidentId, user.id)) ?? false)) {
       errors.push({ path: 'ownerId', message: 'cannot read this incident; add them as a member first', code: 'owner_cannot_read' });
       return null;
     }
     return user;
   }
 
-  private event(tx: Tx, mutation: Mutation, type: 'action.created' | 'action.updated', action: Action, extra: Record<string, unknown> = {}): void {
-    append(tx, incidentStream(action.incidentId), type, mutation.actor, { ...action, ...extra });
+  private async event(tx: Tx, mutation: Mutation, type: 'action.created' | 'action.updated', action: Action, extra: Record<string, unknown> = {}): Promise<void> {
+    await append(tx, incidentStream(action.incidentId), type, mutation.actor, { ...action, ...extra });
   }
 
   create(mutation: Mutation, incidentId: string, input: ActionCreate): Promise<Action> {
-    return this.ctx.commit(mutation, (tx) => {
-      const incident = this.incidents.get(incidentId);
+    return this.ctx.commit(mutation, async (tx) => {
+      const incident = await this.incidents.get(incidentId, tx.db);
       if (!incident) throw problems.notFound('incident');
       const errors: FieldError[] = [];
-      const owner = this.checkOwner(incidentId, input.ownerId, errors);
+      const owner = await this.checkOwner(tx.db, incidentId, input.ownerId, errors);
       checkDue(input.dueAt, tx.at, errors);
       if (errors.length) throw problems.invalid(errors);
       const row: ActionRow = {
@@ -107,23 +115,23 @@ export class ActionsService {
         doneAt: null,
         cancelledAt: null,
       };
-      tx.db.insert(actions).values(row).run();
+      await tx.db.insert(tx.t.actions).values(row);
       const action = toAction(row, incident.code, owner ? ownerActor(owner) : null);
-      this.event(tx, mutation, 'action.created', action);
+      await this.event(tx, mutation, 'action.created', action);
       return action;
     });
   }
 
   /** Applies a PATCH based on `version`; stale is 409 with the current item (and who last changed it). */
   update(mutation: Mutation, id: string, patch: ActionPatch): Promise<Action> {
-    return this.ctx.commit(mutation, (tx) => {
-      const before = this.get(id);
+    return this.ctx.commit(mutation, async (tx) => {
+      const before = await this.get(id, tx.db);
       if (!before) throw problems.notFound('action');
       if (patch.version !== before.version) {
         throw problems.stale(before, `This action item is at version ${before.version}; your change was based on version ${patch.version}.`);
       }
       const errors: FieldError[] = [];
-      const owner = patch.ownerId === undefined ? undefined : this.checkOwner(before.incidentId, patch.ownerId, errors);
+      const owner = patch.ownerId === undefined ? undefined : await this.checkOwner(tx.db, before.incidentId, patch.ownerId, errors);
       // Only a due date this change sets is judged: an overdue item can still be updated otherwise.
       if (typeof patch.dueAt === 'string' && new Date(patch.dueAt).toISOString() !== before.dueAt) checkDue(patch.dueAt, tx.at, errors);
       if (errors.length) throw problems.invalid(errors);
@@ -145,8 +153,8 @@ export class ActionsService {
         doneAt: next.status === 'done' ? (before.doneAt ?? tx.at) : null,
         cancelledAt: next.status === 'cancelled' ? (before.cancelledAt ?? tx.at) : null,
       };
-      tx.db
-        .update(actions)
+      await tx.db
+        .update(tx.t.actions)
         .set({
           title: after.title,
           description: after.description,
@@ -162,9 +170,8 @@ export class ActionsService {
           doneAt: after.doneAt,
           cancelledAt: after.cancelledAt,
         })
-        .where(eq(actions.id, id))
-        .run();
-      this.event(tx, mutation, 'action.updated', after, { changed, previous });
+        .where(eq(tx.t.actions.id, id));
+      await this.event(tx, mutation, 'action.updated', after, { changed, previous });
       return after;
     });
   }

@@ -31,9 +31,9 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      readers.granted(request);
+      await readers.granted(request);
       const query = parseQuery(AlertsQuery, request.query);
-      const { alerts: list, head } = alerts.list(query);
+      const { alerts: list, head } = await alerts.list(query);
       reply.header(STREAM_HEAD_HEADER, head);
       return list;
     },
@@ -43,9 +43,9 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
     '/alerts/:id',
     { config: readers.config, schema: { tags: ['alerts'], summary: 'One alert', params: schemaOf(IdParams), response: { 200: AlertSchema, ...refusals(404) } } },
     async (request) => {
-      readers.granted(request);
+      await readers.granted(request);
       const id = pathId(request.params, 'alert');
-      const alert = alerts.get(id);
+      const alert = await alerts.get(id);
       if (!alert) throw problems.notFound('alert');
       return alert;
     },
@@ -55,7 +55,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
     '/alerts',
     { config: posters.config, schema: { tags: ['alerts'], summary: 'Post a supply alert', body: schemaOf(AlertCreate), response: { 201: AlertSchema, ...refusals(400) } } },
     async (request, reply) => {
-      const { user } = posters.granted(request);
+      const { user } = await posters.granted(request);
       const input = parse(AlertCreate, request.body);
       return reply.code(201).send(await alerts.post(mutationOf(request, 201), user, input));
     },
@@ -73,7 +73,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { user } = acknowledgers.granted(request);
+      const { user } = await acknowledgers.granted(request);
       const id = pathId(request.params, 'alert');
       // No body at all is {}; a JSON body must be {} itself (null is a wrong type, refused like any other).
       parse(AlertAcknowledge, request.body === undefined ? {} : request.body);
@@ -93,7 +93,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { user } = escalators.granted(request);
+      const { user } = await escalators.granted(request);
       const id = pathId(request.params, 'alert');
       const input = parse(AlertEscalate, request.body);
       return alerts.escalate(mutationOf(request), user, id, input);
@@ -112,7 +112,7 @@ export async function alertsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { user } = dismissers.granted(request);
+      const { user } = await dismissers.granted(request);
       const id = pathId(request.params, 'alert');
       const { reason } = parse(AlertDismiss, request.body);
       return alerts.dismiss(mutationOf(request), user, id, reason);

@@ -1,7 +1,8 @@
-import { and, desc, eq, getTableColumns, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Alert, AlertCreate, AlertEscalate, AlertsQuery, Incident } from '@lodestone/shared';
 import { incidentStream, observedAtError } from '@lodestone/shared';
-import { alertAcknowledgements, alerts } from '../../db/schema.ts';
+import type { alertAcknowledgements, alerts } from '../../db/schema.ts';
+import type { Db } from '../../store/store.ts';
 import { append, type Tx } from '../../events/event-log.ts';
 import type { Mutation } from '../../events/mutation.ts';
 import { problems } from '../../http/problem.ts';
@@ -50,41 +51,43 @@ function likePattern(q: string): string {
 export class AlertsService {
   private readonly byIdQuery;
   private readonly acksQuery;
-  private readonly insertAlert;
   constructor(
     private readonly ctx: ServiceContext,
     /** Escalation opens incidents; the incidents feature owns that (bound late: each needs the other). */
     private readonly incidents: () => IncidentsService,
   ) {
-    const db = ctx.handle.db;
-    this.byIdQuery = db.select().from(alerts).where(eq(alerts.id, sql.placeholder('id'))).prepare();
-    this.acksQuery = db.select().from(alertAcknowledgements).where(eq(alertAcknowledgements.alertId, sql.placeholder('id'))).prepare();
-    const placeholders = Object.fromEntries(Object.keys(getTableColumns(alerts)).map((c) => [c, sql.placeholder(c)]));
-    this.insertAlert = db
-      .insert(alerts)
-      .values(placeholders as Record<keyof AlertRow, ReturnType<typeof sql.placeholder>>)
-      .prepare();
+    const { alerts, alertAcknowledgements } = ctx.t;
+    this.byIdQuery = ctx.store.prepare('alert-by-id', (db) => db.select().from(alerts).where(eq(alerts.id, sql.placeholder('id'))));
+    this.acksQuery = ctx.store.prepare('alert-acks', (db) => db.select().from(alertAcknowledgements).where(eq(alertAcknowledgements.alertId, sql.placeholder('id'))));
   }
 
-  get(id: string): Alert | undefined {
-    const row = this.byIdQuery.get({ id });
-    return row && toAlert(row, this.acksQuery.all({ id }));
+  /** An alert's acknowledgements; `db` a transaction's, to see its own. */
+  private acks(id: string, db?: Db): Promise<AckRow[]> {
+    if (!db) return this.acksQuery.all({ id });
+    const { alertAcknowledgements } = this.ctx.t;
+    return db.select().from(alertAcknowledgements).where(eq(alertAcknowledgements.alertId, id));
   }
 
-  private withAcks(rows: AlertRow[]): Alert[] {
+  async get(id: string): Promise<Alert | undefined> {
+    const row = await this.byIdQuery.get({ id });
+    return row && toAlert(row, await this.acks(id));
+  }
+
+  private async withAcks(rows: AlertRow[], db: Db = this.ctx.db): Promise<Alert[]> {
     if (rows.length === 0) return [];
-    const acks = this.ctx.handle.db
+    const { alertAcknowledgements } = this.ctx.t;
+    const acks = await db
       .select()
       .from(alertAcknowledgements)
-      .where(inArray(alertAcknowledgements.alertId, rows.map((r) => r.id)))
-      .all();
+      .where(inArray(alertAcknowledgements.alertId, rows.map((r) => r.id)));
     const byAlert = new Map<string, AckRow[]>();
     for (const a of acks) byAlert.set(a.alertId, [...(byAlert.get(a.alertId) ?? []), a]);
     return rows.map((r) => toAlert(r, byAlert.get(r.id) ?? []));
   }
 
   /** The feed, newest first, with the seq of the alerts stream it reflects. */
-  list(query: AlertsQuery): { alerts: Alert[]; head: number } {
+  async list(query: AlertsQuery): Promise<{ alerts: Alert[]; head: number }> {
+    const { alerts } = this.ctx.t;
     const where: SQL[] = [];
     if (query.status) where.push(eq(alerts.status, query.status));
     if (query.mineral) where.push(eq(alerts.mineral, query.mineral));
@@ -93,20 +96,22 @@ export class AlertsService {
     if (query.before) where.push(lt(alerts.postedAt, new Date(query.before).toISOString()));
     if (query.q) {
       const pattern = likePattern(query.q);
-      where.push(sql`(${alerts.title} LIKE ${pattern} ESCAPE '\\' OR ${alerts.body} LIKE ${pattern} ESCAPE '\\')`);
+      where.push(or(this.ctx.store.like(alerts.title, pattern), this.ctx.store.like(alerts.body, pattern)) as SQL);
     }
-    const rows = this.ctx.handle.db
+    // The head first: the list reflects at least every event up to it.
+    const head = await this.ctx.log.head('alerts');
+    const rows = await this.ctx.db
       .select()
       .from(alerts)
       .where(where.length ? and(...where) : undefined)
       .orderBy(desc(alerts.postedAt), desc(alerts.id))
-      .limit(query.limit)
-      .all();
-    return { alerts: this.withAcks(rows), head: this.ctx.log.head('alerts') };
+      .limit(query.limit);
+    return { alerts: await this.withAcks(rows), head };
   }
 
-  byIncident(incidentId: string): Alert[] {
-    return this.withAcks(this.ctx.handle.db.select().from(alerts).where(eq(alerts.incidentId, incidentId)).orderBy(desc(alerts.postedAt)).all());
+  async byIncident(incidentId: string, db: Db = this.ctx.db): Promise<Alert[]> {
+    const { alerts } = this.ctx.t;
+    return this.withAcks(await db.select().from(alerts).where(eq(alerts.incidentId, incidentId)).orderBy(desc(alerts.postedAt)), db);
   }
 
   /**
@@ -114,7 +119,7 @@ export class AlertsService {
    * little ahead of it (the writer's clock runs fast) is kept as the posting time.
    */
   post(mutation: Mutation, poster: AuthUser, input: AlertCreate): Promise<Alert> {
-    return this.ctx.commit(mutation, (tx) => {
+    return this.ctx.commit(mutation, async (tx) => {
       let observedAt: string | null = null;
       if (input.observedAt !== undefined) {
         const error = observedAtError(input.observedAt, new Date(tx.at));
@@ -146,34 +151,36 @@ export class AlertsService {
         dismissedByName: null,
         dismissedAt: null,
       };
-      this.insertAlert.run(row);
+      await tx.db.insert(tx.t.alerts).values(row);
       const alert = toAlert(row, []);
-      append(tx, 'alerts', 'alert.posted', mutation.actor, alert);
+      await append(tx, 'alerts', 'alert.posted', mutation.actor, alert);
       return alert;
     });
   }
 
-  private rowOrThrow(tx: Tx, id: string): AlertRow {
-    const row = tx.db.select().from(alerts).where(eq(alerts.id, id)).get();
+  private async rowOrThrow(tx: Tx, id: string): Promise<AlertRow> {
+    const { alerts } = tx.t;
+    const [row] = await tx.db.select().from(alerts).where(eq(alerts.id, id));
     if (!row) throw problems.notFound('alert');
     return row;
   }
 
   /** One acknowledgement per user: a second one changes nothing and emits nothing. */
   acknowledge(mutation: Mutation, user: AuthUser, id: string): Promise<Alert> {
-    return this.ctx.commit(mutation, (tx) => {
-      const row = this.rowOrThrow(tx, id);
-      if (row.status === 'dismissed') throw problems.conflict('This alert was dismissed; it can no longer be acknowledged.', toAlert(row, this.acksQuery.all({ id })));
-      const inserted = tx.db
+    return this.ctx.commit(mutation, async (tx) => {
+      const { alerts, alertAcknowledgements } = tx.t;
+      const row = await this.rowOrThrow(tx, id);
+      if (row.status === 'dismissed') throw problems.conflict('This alert was dismissed; it can no longer be acknowledged.', toAlert(row, await this.acks(id, tx.db)));
+      const inserted = await tx.db
         .insert(alertAcknowledgements)
         .values({ alertId: id, userId: user.id, displayName: user.displayName, agency: user.agency, side: user.side, at: tx.at })
         .onConflictDoNothing()
-        .run();
-      if (inserted.changes === 0) return toAlert(row, this.acksQuery.all({ id }));
+        .returning({ alertId: alertAcknowledgements.alertId });
+      if (inserted.length === 0) return toAlert(row, await this.acks(id, tx.db));
       const status = row.status === 'new' ? 'acknowledged' : row.status;
-      tx.db.update(alerts).set({ status, updatedAt: tx.at }).where(eq(alerts.id, id)).run();
-      const alert = toAlert({ ...row, status, updatedAt: tx.at }, this.acksQuery.all({ id }));
-      append(tx, 'alerts', 'alert.acknowledged', mutation.actor, alert);
+      await tx.db.update(alerts).set({ status, updatedAt: tx.at }).where(eq(alerts.id, id));
+      const alert = toAlert({ ...row, status, updatedAt: tx.at }, await this.acks(id, tx.db));
+      await append(tx, 'alerts', 'alert.acknowledged', mutation.actor, alert);
       return alert;
     });
   }
@@ -182,31 +189,32 @@ export class AlertsService {
    * Links an alert to an incident inside the caller's transaction: the alert becomes
    * `escalated` (event in `alerts`) and the incident's timeline gets `alert.linked`.
    */
-  linkInTx(tx: Tx, mutation: Mutation, alertId: string, incident: Pick<Incident, 'id' | 'status'>): Alert {
-    const row = this.rowOrThrow(tx, alertId);
-    const current = () => toAlert(row, this.acksQuery.all({ id: alertId }));
-    if (row.status === 'escalated') throw problems.conflict(`The alert "${row.title}" is already linked to an incident.`, current());
-    if (row.status === 'dismissed') throw problems.conflict(`The alert "${row.title}" was dismissed.`, current());
-    tx.db.update(alerts).set({ status: 'escalated', incidentId: incident.id, updatedAt: tx.at }).where(eq(alerts.id, alertId)).run();
-    const alert = toAlert({ ...row, status: 'escalated', incidentId: incident.id, updatedAt: tx.at }, this.acksQuery.all({ id: alertId }));
-    append(tx, 'alerts', 'alert.escalated', mutation.actor, alert);
-    append(tx, incidentStream(incident.id), 'alert.linked', mutation.actor, alert);
+  async linkInTx(tx: Tx, mutation: Mutation, alertId: string, incident: Pick<Incident, 'id' | 'status'>): Promise<Alert> {
+    const { alerts } = tx.t;
+    const row = await this.rowOrThrow(tx, alertId);
+    const current = async () => toAlert(row, await this.acks(alertId, tx.db));
+    if (row.status === 'escalated') throw problems.conflict(`The alert "${row.title}" is already linked to an incident.`, await current());
+    if (row.status === 'dismissed') throw problems.conflict(`The alert "${row.title}" was dismissed.`, await current());
+    await tx.db.update(alerts).set({ status: 'escalated', incidentId: incident.id, updatedAt: tx.at }).where(eq(alerts.id, alertId));
+    const alert = toAlert({ ...row, status: 'escalated', incidentId: incident.id, updatedAt: tx.at }, await this.acks(alertId, tx.db));
+    await append(tx, 'alerts', 'alert.escalated', mutation.actor, alert);
+    await append(tx, incidentStream(incident.id), 'alert.linked', mutation.actor, alert);
     return alert;
   }
 
   /** Into a new incident prefilled from the alert, or into an existing open one. */
   escalate(mutation: Mutation, lead: AuthUser, id: string, input: AlertEscalate): Promise<{ alert: Alert; incident: Incident }> {
-    return this.ctx.commit(mutation, (tx) => {
-      const row = this.rowOrThrow(tx, id);
+    return this.ctx.commit(mutation, async (tx) => {
+      const row = await this.rowOrThrow(tx, id);
       let incident: Incident;
       if (input.incidentId !== undefined) {
-        const existing = this.incidents().get(input.incidentId);
+        const existing = await this.incidents().get(input.incidentId, tx.db);
         if (!existing) throw problems.invalid([{ path: 'incidentId', message: 'is not a known incident', code: 'unknown_incident' }]);
         if (existing.status === 'closed') throw problems.conflict(`${existing.code} is closed; reopen it before linking alerts.`, existing);
         incident = existing;
       } else {
         const fields = input.incident ?? {};
-        incident = this.incidents().createInTx(tx, mutation, lead, {
+        incident = await this.incidents().createInTx(tx, mutation, lead, {
           title: fields.title ?? row.title,
           summary: fields.summary ?? row.body,
           severity: fields.severity ?? row.severity,
@@ -216,21 +224,22 @@ export class AlertsService {
           jpLeadId: fields.jpLeadId,
         });
       }
-      const alert = this.linkInTx(tx, mutation, id, incident);
-      return { alert, incident: this.incidents().get(incident.id) ?? incident };
+      const alert = await this.linkInTx(tx, mutation, id, incident);
+      return { alert, incident: (await this.incidents().get(incident.id, tx.db)) ?? incident };
     });
   }
 
   dismiss(mutation: Mutation, lead: AuthUser, id: string, reason: string): Promise<Alert> {
-    return this.ctx.commit(mutation, (tx) => {
-      const row = this.rowOrThrow(tx, id);
-      const current = () => toAlert(row, this.acksQuery.all({ id }));
-      if (row.status === 'escalated') throw problems.conflict('This alert was escalated to an incident; it cannot be dismissed.', current());
-      if (row.status === 'dismissed') throw problems.conflict('This alert is already dismissed.', current());
+    return this.ctx.commit(mutation, async (tx) => {
+      const { alerts } = tx.t;
+      const row = await this.rowOrThrow(tx, id);
+      const current = async () => toAlert(row, await this.acks(id, tx.db));
+      if (row.status === 'escalated') throw problems.conflict('This alert was escalated to an incident; it cannot be dismissed.', await current());
+      if (row.status === 'dismissed') throw problems.conflict('This alert is already dismissed.', await current());
       const next: AlertRow = { ...row, status: 'dismissed', dismissReason: reason, dismissedBy: lead.id, dismissedByName: lead.displayName, dismissedAt: tx.at, updatedAt: tx.at };
-      tx.db.update(alerts).set(next).where(eq(alerts.id, id)).run();
-      const alert = toAlert(next, this.acksQuery.all({ id }));
-      append(tx, 'alerts', 'alert.dismissed', mutation.actor, alert);
+      await tx.db.update(alerts).set(next).where(eq(alerts.id, id));
+      const alert = toAlert(next, await this.acks(id, tx.db));
+      await append(tx, 'alerts', 'alert.dismissed', mutation.actor, alert);
       return alert;
     });
   }

@@ -52,11 +52,11 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const user = requireUser(request);
       const query = parseQuery(EventsQuery, request.query);
-      const decision = streamAccess.check(user, query.stream);
+      const decision = await streamAccess.check(user, query.stream);
       if (!decision.ok) throw new ProblemError(decision.status, { title: decision.title, detail: notAllowed.readStream(query.stream) });
       // Each event's JSON was written once, at append; the page is those texts joined.
       const started = performance.now();
-      const body = log.pageBytes(query.stream, query.after, query.limit);
+      const body = await log.pageBytes(query.stream, query.after, query.limit);
       return reply
         .type('application/json; charset=utf-8')
         .header('server-timing', `events;dur=${(performance.now() - started).toFixed(2)}`)
@@ -79,11 +79,11 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      auditLogReaders.granted(request);
+      await auditLogReaders.granted(request);
       const query = parseQuery(AuditEventsQuery, request.query);
       // The head first: an event appended meanwhile is newer than the page and arrives live.
-      const head = log.head('admin');
-      const rows = log.searchBytes('admin', { type: query.type, involving: query.person, before: Math.min(query.before ?? head + 1, head + 1), limit: query.limit });
+      const head = await log.head('admin');
+      const rows = await log.searchBytes('admin', { type: query.type, involving: query.person, before: Math.min(query.before ?? head + 1, head + 1), limit: query.limit });
       return reply.type('application/json; charset=utf-8').send(spliceEvents('{"events":[', rows, `],"head":${head}}`));
     },
   );
@@ -92,7 +92,7 @@ export async function eventsRoutes(app: FastifyInstance): Promise<void> {
     '/audit/verify',
     { config: auditors.config, schema: { tags: ['events'], summary: 'Re-verify every hash chain (admin)', response: { 200: schemaOf(AuditAnswer), ...refusals() } } },
     async (request) => {
-      auditors.granted(request);
+      await auditors.granted(request);
       return log.verify();
     },
   );

@@ -32,8 +32,7 @@ const FORMATS = {
 /** The after-action record of an incident, as a download in four formats rendered from one model. */
 export async function exportRoutes(app: FastifyInstance): Promise<void> {
   const services = app.lodestone;
-  const { sqlite } = services.handle;
-  const pdf = new PdfRenderer(sqlite.memory ? null : sqlite.name);
+  const pdf = new PdfRenderer(services.store.url);
   app.addHook('onClose', () => pdf.close());
   // One render at a time per user, a few waiting per user and in all, users taking turns (finding 6 of issue 14).
   const queue = new PdfQueue();
@@ -54,13 +53,13 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { user, incident } = exporters.granted(request);
+      const { user, incident } = await exporters.granted(request);
       const id = incident.id;
       const query = parseQuery(ExportQuery, request.query);
       const lang = query.lang ?? user.locale;
       const generatedBy = `${user.displayName} (${user.agency})`;
       const format = FORMATS[query.format];
-      const { code } = services.incidents.row(id) ?? { code: null };
+      const { code } = (await services.incidents.row(id)) ?? { code: null };
       if (code === null) throw problems.notFound('incident');
       let body: string | Buffer | typeof ABANDONED;
       if (query.format === 'pdf') {
@@ -83,7 +82,7 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
           async () => {
             // A PDF of a long incident takes seconds: with a database file the PDF process reads, builds and renders it.
             if (pdf.readsDatabase) return pdf.renderIncident({ incidentId: id, lang, generatedBy, now: services.context.now() });
-            const record = buildRecord(services, id, lang, generatedBy);
+            const record = await buildRecord(services, id, lang, generatedBy);
             if (!record) throw new RecordNotFound('incident');
             return pdf.render(record);
           },
@@ -100,7 +99,7 @@ export async function exportRoutes(app: FastifyInstance): Promise<void> {
           return reply;
         }
       } else {
-        const record = buildRecord(services, id, lang, generatedBy);
+        const record = await buildRecord(services, id, lang, generatedBy);
         if (!record) throw problems.notFound('incident');
         body = query.format === 'markdown' ? renderMarkdown(record) : query.format === 'csv' ? renderCsv(record) : renderJson(record);
       }

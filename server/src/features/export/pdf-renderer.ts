@@ -50,18 +50,18 @@ export class PdfRenderer {
   private readonly pending = new Map<number, { resolve: (pdf: Buffer) => void; reject: (error: Error) => void }>();
 
   /**
-   * `databasePath`: the database file the process may open, or null (an in-memory database).
+   * `databaseUrl`: the database the process may open to read (a SQLite file or PostgreSQL), or null (an in-memory database).
    * `timeoutMs`: a render not done by then is failed and the process replaced, so that a stuck
    * render cannot hold the queue (the longest record renders in a few seconds).
    */
   constructor(
-    private readonly databasePath: string | null,
+    private readonly databaseUrl: string | null,
     private readonly timeoutMs = RENDER_TIMEOUT_MS,
   ) {}
 
   /** Whether records are built by the PDF process (else the caller builds one and passes it). */
   get readsDatabase(): boolean {
-    return this.databasePath !== null;
+    return this.databaseUrl !== null;
   }
 
   private start(): ChildProcess {
@@ -98,8 +98,8 @@ export class PdfRenderer {
 
   /** The record of an incident, read and built in the PDF process (needs a database file). */
   renderIncident(request: { incidentId: string; lang: 'en' | 'ja'; generatedBy: string; now: Date }): Promise<Buffer> {
-    if (this.databasePath === null) throw new Error('renderIncident needs a database file');
-    return this.post({ kind: 'incident', databasePath: this.databasePath, incidentId: request.incidentId, lang: request.lang, generatedBy: request.generatedBy, now: request.now.toISOString() });
+    if (this.databaseUrl === null) throw new Error('renderIncident needs a database file');
+    return this.post({ kind: 'incident', databaseUrl: this.databaseUrl, incidentId: request.incidentId, lang: request.lang, generatedBy: request.generatedBy, now: request.now.toISOString() });
   }
 
   /** A record built by the caller. */

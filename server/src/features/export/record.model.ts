@@ -89,13 +89,15 @@ const first = (values: number[]) => (values.length ? Math.min(...values) : null)
  * Builds the after-action record of an incident: one model, from the incident's stream and
  * its alerts and action items, that every format (Markdown, PDF, CSV, JSON) only renders.
  */
-export function buildRecord(services: Services, incidentId: string, lang: Lang, generatedBy: string, now: Date = services.context.now()): RecordModel | undefined {
+export async function buildRecord(services: Services, incidentId: string, lang: Lang, generatedBy: string, now: Date = services.context.now()): Promise<RecordModel | undefined> {
   const w = labels[lang];
-  const detail = services.incidents.detail(incidentId);
+  const detail = await services.incidents.detail(incidentId);
   if (!detail) return undefined;
   const { members, alerts, ...incident } = detail;
-  const events = services.log.read(incidentStream(incidentId), 0, Number.MAX_SAFE_INTEGER);
-  const person = (id: string | null) => (id ? (services.users.people().find((p) => p.id === id) ?? null) : null);
+  const events = await services.log.read(incidentStream(incidentId), 0, Number.MAX_SAFE_INTEGER);
+  const people = await services.users.people({ limit: 100_000 });
+  const accounts = await services.users.directory();
+  const person = (id: string | null) => (id ? (people.find((p) => p.id === id) ?? null) : null);
 
   const agencies = new Map<string, string[]>();
   for (const m of members) agencies.set(m.agency, [...(agencies.get(m.agency) ?? []), w.person(m.displayName, m.side)]);
@@ -108,15 +110,15 @@ export function buildRecord(services: Services, incidentId: string, lang: Lang, 
     });
 
   const nameOf: NameOf = (id) => {
-    const user = services.users.row(id);
+    const user = accounts.get(id);
     return user ? { displayName: user.displayName, agency: user.agency } : null;
   };
   const roleOf: RoleOf = (actor) => {
-    const role = actor.role ?? services.users.row(actor.id)?.role;
+    const role = actor.role ?? accounts.get(actor.id)?.role;
     return role ? (w.roles[role] ?? role) : '';
   };
   const timeline = events.map((e) => row(e, w, lang, nameOf, roleOf));
-  const actions = services.actions.byIncident(incidentId).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const actions = (await services.actions.byIncident(incidentId)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   const linked = [...alerts].sort((a, b) => a.postedAt.localeCompare(b.postedAt));
   const opened = Date.parse(incident.createdAt);
   const firstAlert = linked[0];

@@ -54,7 +54,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { user } = listers.granted(request);
+      const { user } = await listers.granted(request);
       return incidents.list(user, parseQuery(IncidentsQuery, request.query));
     },
   );
@@ -70,7 +70,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { user } = openers.granted(request);
+      const { user } = await openers.granted(request);
       const input = parse(IncidentCreate, request.body);
       return reply.code(201).send(await incidents.create(mutationOf(request, 201), user, input));
     },
@@ -87,8 +87,8 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { incident } = readers.granted(request);
-      reply.header(STREAM_HEAD_HEADER, app.lodestone.log.head(`incident:${incident.id}`));
+      const { incident } = await readers.granted(request);
+      reply.header(STREAM_HEAD_HEADER, await app.lodestone.log.head(`incident:${incident.id}`));
       return incidents.detail(incident.id);
     },
   );
@@ -105,7 +105,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { user, incident } = changers.granted(request);
+      const { user, incident } = await changers.granted(request);
       const leadOnly = LEAD_ONLY_FIELDS.filter((f) => fieldsOf(request.body).includes(f));
       if (leadOnly.length && !allows(rules.leadOnlyFields, user)) throw problems.forbidden(notAllowed.leadOnlyFields(leadOnly));
       const patch = parse(IncidentPatch, request.body);
@@ -117,7 +117,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
     '/incidents/:id/members/:userId',
     { config: memberManagers.config, schema: { tags: ['incidents'], summary: 'Add a member (leads)', params: schemaOf(MemberParams), response: { 204: { type: 'null' }, ...refusals(404, 409) } } },
     async (request, reply) => {
-      memberManagers.granted(request);
+      await memberManagers.granted(request);
       const id = pathId(request.params, 'incident');
       const userId = pathId(request.params, 'user', 'userId');
       await incidents.addMember(mutationOf(request), id, userId);
@@ -129,7 +129,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
     '/incidents/:id/members/:userId',
     { config: memberManagers.config, schema: { tags: ['incidents'], summary: 'Remove a member (leads); a co-lead must be replaced first', params: schemaOf(MemberParams), response: { 204: { type: 'null' }, ...refusals(404, 409) } } },
     async (request, reply) => {
-      memberManagers.granted(request);
+      await memberManagers.granted(request);
       const id = pathId(request.params, 'incident');
       const userId = pathId(request.params, 'user', 'userId');
       await incidents.removeMember(mutationOf(request), id, userId);
@@ -149,7 +149,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const { user, incident, member, coLead } = posters.granted(request);
+      const { user, incident, member, coLead } = await posters.granted(request);
       // Who may act is decided before the body is validated, so read the kind they ask for first.
       const wantsDecision = (request.body as { kind?: unknown } | undefined)?.kind === 'decision';
       const refusal = messageRefusal(wantsDecision ? 'decision' : 'note', user, { member, coLead });
@@ -171,7 +171,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { incident } = readers.granted(request);
+      const { incident } = await readers.granted(request);
       return timeline.messages(incident.id, parseQuery(MessagesQuery, request.query));
     },
   );
@@ -188,7 +188,7 @@ export async function incidentsRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { incident } = readers.granted(request);
+      const { incident } = await readers.granted(request);
       const query = parseQuery(TimelineQuery, request.query);
       return timeline.page(incident.id, query.before, query.limit);
     },

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, max, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, max, or, sql, type SQL } from 'drizzle-orm';
 import {
   LEAD_ONLY_FIELDS,
   canTransition,
@@ -14,7 +14,8 @@ import {
   type IncidentsQuery,
   type Side,
 } from '@lodestone/shared';
-import { incidentMembers, incidents, users } from '../../db/schema.ts';
+import type { incidents } from '../../db/schema.ts';
+import type { Db } from '../../store/store.ts';
 import { append, type Tx } from '../../events/event-log.ts';
 import type { Mutation } from '../../events/mutation.ts';
 import { problems, type FieldError } from '../../http/problem.ts';
@@ -59,36 +60,41 @@ export class IncidentsService {
     private readonly ctx: ServiceContext,
     private readonly alerts: () => AlertsService,
   ) {
-    const db = ctx.handle.db;
-    this.byIdQuery = db.select().from(incidents).where(eq(incidents.id, sql.placeholder('id'))).prepare();
-    this.memberQuery = db
-      .select({ userId: incidentMembers.userId })
-      .from(incidentMembers)
-      .where(and(eq(incidentMembers.incidentId, sql.placeholder('incidentId')), eq(incidentMembers.userId, sql.placeholder('userId'))))
-      .prepare();
+    const { incidents, incidentMembers } = ctx.t;
+    this.byIdQuery = ctx.store.prepare('incident-by-id', (db) => db.select().from(incidents).where(eq(incidents.id, sql.placeholder('id'))));
+    this.memberQuery = ctx.store.prepare('incident-member', (db) =>
+      db
+        .select({ userId: incidentMembers.userId })
+        .from(incidentMembers)
+        .where(and(eq(incidentMembers.incidentId, sql.placeholder('incidentId')), eq(incidentMembers.userId, sql.placeholder('userId')))),
+    );
   }
 
-  row(id: string): IncidentRow | undefined {
-    return this.byIdQuery.get({ id });
+  /** An incident's row; `db` a transaction's, to read it where it is about to change. */
+  async row(id: string, db?: Db): Promise<IncidentRow | undefined> {
+    if (!db) return this.byIdQuery.get({ id });
+    const { incidents } = this.ctx.t;
+    return (await db.select().from(incidents).where(eq(incidents.id, id)))[0];
   }
 
-  get(id: string): Incident | undefined {
-    const row = this.row(id);
+  async get(id: string, db?: Db): Promise<Incident | undefined> {
+    const row = await this.row(id, db);
     return row && toIncident(row);
   }
 
   /** undefined when the incident does not exist; used by stream access. */
-  isMember(incidentId: string, userId: string): boolean | undefined {
-    if (!this.row(incidentId)) return undefined;
-    return this.memberQuery.get({ incidentId, userId }) !== undefined;
+  async isMember(incidentId: string, userId: string): Promise<boolean | undefined> {
+    if (!(await this.row(incidentId))) return undefined;
+    return (await this.memberQuery.get({ incidentId, userId })) !== undefined;
   }
 
   isCoLead(incident: Pick<Incident, 'usLeadId' | 'jpLeadId'>, userId: string): boolean {
     return incident.usLeadId === userId || incident.jpLeadId === userId;
   }
 
-  members(incidentId: string): IncidentMember[] {
-    return this.ctx.handle.db
+  members(incidentId: string, db: Db = this.ctx.db): Promise<IncidentMember[]> {
+    const { incidentMembers, users } = this.ctx.t;
+    return db
       .select({
         id: users.id,
         displayName: users.displayName,
@@ -100,56 +106,62 @@ export class IncidentsService {
       .from(incidentMembers)
       .innerJoin(users, eq(users.id, incidentMembers.userId))
       .where(eq(incidentMembers.incidentId, incidentId))
-      .orderBy(asc(incidentMembers.addedAt), asc(users.displayName))
-      .all();
+      .orderBy(asc(incidentMembers.addedAt), asc(users.displayName));
   }
 
-  detail(id: string): IncidentDetail | undefined {
-    const incident = this.get(id);
+  async detail(id: string, db?: Db): Promise<IncidentDetail | undefined> {
+    const incident = await this.get(id, db);
     if (!incident) return undefined;
-    const linked: Alert[] = this.alerts().byIncident(id);
-    return { ...incident, members: this.members(id), alerts: linked };
+    const linked: Alert[] = await this.alerts().byIncident(id, db);
+    return { ...incident, members: await this.members(id, db), alerts: linked };
   }
 
   /** Incidents the caller may read: all of them for leads and staff, their own for members and liaisons. */
-  list(reader: AuthUser, query: IncidentsQuery): Incident[] {
+  async list(reader: AuthUser, query: IncidentsQuery): Promise<Incident[]> {
+    const { incidents, incidentMembers } = this.ctx.t;
+    const { store } = this.ctx;
     const where: SQL[] = [];
     if (query.status) where.push(eq(incidents.status, query.status));
     if (query.before) where.push(lt(incidents.createdAt, new Date(query.before).toISOString()));
     if (query.q) {
       const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      where.push(sql`(${incidents.title} LIKE ${pattern} ESCAPE '\\' OR ${incidents.code} LIKE ${pattern} ESCAPE '\\' OR ${incidents.summary} LIKE ${pattern} ESCAPE '\\')`);
+      where.push(or(store.like(incidents.title, pattern), store.like(incidents.code, pattern), store.like(incidents.summary, pattern)) as SQL);
     }
     if (reader.role !== 'lead' && reader.role !== 'staff') {
-      const mine = this.ctx.handle.db.select({ id: incidentMembers.incidentId }).from(incidentMembers).where(eq(incidentMembers.userId, reader.id));
+      const mine = this.ctx.db.select({ id: incidentMembers.incidentId }).from(incidentMembers).where(eq(incidentMembers.userId, reader.id));
       where.push(inArray(incidents.id, mine));
     }
-    return this.ctx.handle.db
+    const rows = await this.ctx.db
       .select()
       .from(incidents)
       .where(where.length ? and(...where) : undefined)
       .orderBy(desc(incidents.createdAt), desc(incidents.id))
-      .limit(query.limit)
-      .all()
-      .map(toIncident);
+      .limit(query.limit);
+    return rows.map(toIncident);
   }
 
   /** A co-lead must be an enabled lead or member of that side. */
-  private checkCoLead(id: string | undefined, side: Side, path: string, errors: FieldError[]): void {
+  private async checkCoLead(db: Db, id: string | undefined, side: Side, path: string, errors: FieldError[]): Promise<void> {
     if (id === undefined) return;
-    const user = this.ctx.handle.db.select().from(users).where(eq(users.id, id)).get();
+    const { users } = this.ctx.t;
+    const [user] = await db.select().from(users).where(eq(users.id, id));
     if (!user || user.disabled) errors.push({ path, message: 'is not a known, enabled user', code: 'unknown_user' });
     else if (user.side !== side) errors.push({ path, message: `must be a user of the ${side} side`, code: 'wrong_side', params: { side } });
     else if (user.role !== 'lead' && user.role !== 'member') errors.push({ path, message: 'must be a lead or a member', code: 'not_lead_or_member' });
   }
 
-  private addMemberInTx(tx: Tx, mutation: Mutation, incidentId: string, userId: string): IncidentMember | null {
-    const inserted = tx.db.insert(incidentMembers).values({ incidentId, userId, addedAt: tx.at, addedBy: mutation.actor.id }).onConflictDoNothing().run();
-    if (inserted.changes === 0) return null;
-    const user = tx.db.select().from(users).where(eq(users.id, userId)).get();
+  private async addMemberInTx(tx: Tx, mutation: Mutation, incidentId: string, userId: string): Promise<IncidentMember | null> {
+    const { incidentMembers, users } = tx.t;
+    const inserted = await tx.db
+      .insert(incidentMembers)
+      .values({ incidentId, userId, addedAt: tx.at, addedBy: mutation.actor.id })
+      .onConflictDoNothing()
+      .returning({ userId: incidentMembers.userId });
+    if (inserted.length === 0) return null;
+    const [user] = await tx.db.select().from(users).where(eq(users.id, userId));
     if (!user) return null;
     const member: IncidentMember = { id: user.id, displayName: user.displayName, role: user.role, agency: user.agency, side: user.side, addedAt: tx.at };
-    append(tx, incidentStream(incidentId), 'member.added', mutation.actor, { incidentId, ...member });
+    await append(tx, incidentStream(incidentId), 'member.added', mutation.actor, { incidentId, ...member });
     return member;
   }
 
@@ -158,18 +170,19 @@ export class IncidentsService {
    * lead as member and (unless named otherwise) co-lead of their side, co-leads as members,
    * and the given alerts linked.
    */
-  createInTx(tx: Tx, mutation: Mutation, creator: AuthUser, input: IncidentCreate): Incident {
+  async createInTx(tx: Tx, mutation: Mutation, creator: AuthUser, input: IncidentCreate): Promise<Incident> {
+    const { incidents } = tx.t;
     const usLeadId = input.usLeadId ?? (creator.side === 'US' ? creator.id : undefined);
     const jpLeadId = input.jpLeadId ?? (creator.side === 'JP' ? creator.id : undefined);
     const errors: FieldError[] = [];
-    this.checkCoLead(usLeadId, 'US', 'usLeadId', errors);
-    this.checkCoLead(jpLeadId, 'JP', 'jpLeadId', errors);
-    (input.alertIds ?? []).forEach((alertId, i) => {
-      if (!this.alerts().get(alertId)) errors.push({ path: `alertIds.${i}`, message: 'is not a known alert', code: 'unknown_alert' });
-    });
+    await this.checkCoLead(tx.db, usLeadId, 'US', 'usLeadId', errors);
+    await this.checkCoLead(tx.db, jpLeadId, 'JP', 'jpLeadId', errors);
+    for (const [i, alertId] of (input.alertIds ?? []).entries()) {
+      if (!(await this.alerts().get(alertId))) errors.push({ path: `alertIds.${i}`, message: 'is not a known alert', code: 'unknown_alert' });
+    }
     if (errors.length) throw problems.invalid(errors);
     const year = new Date(tx.at).getUTCFullYear();
-    const last = tx.db.select({ n: max(incidents.number) }).from(incidents).where(eq(incidents.year, year)).get()?.n ?? 0;
+    const last = (await tx.db.select({ n: max(incidents.number) }).from(incidents).where(eq(incidents.year, year)))[0]?.n ?? 0;
     const row: IncidentRow = {
       id: newId(),
       code: incidentCode(year, last + 1),
@@ -190,19 +203,19 @@ export class IncidentsService {
       updatedAt: tx.at,
       closedAt: null,
     };
-    tx.db.insert(incidents).values(row).run();
+    await tx.db.insert(incidents).values(row);
     const incident = toIncident(row);
-    append(tx, incidentStream(incident.id), 'incident.created', mutation.actor, incident);
+    await append(tx, incidentStream(incident.id), 'incident.created', mutation.actor, incident);
     for (const userId of new Set([creator.id, usLeadId, jpLeadId].filter((x): x is string => x !== undefined))) {
-      this.addMemberInTx(tx, mutation, incident.id, userId);
+      await this.addMemberInTx(tx, mutation, incident.id, userId);
     }
-    for (const alertId of new Set(input.alertIds ?? [])) this.alerts().linkInTx(tx, mutation, alertId, incident);
+    for (const alertId of new Set(input.alertIds ?? [])) await this.alerts().linkInTx(tx, mutation, alertId, incident);
     return incident;
   }
 
   /** The actor and time of the incident's last change, to explain a 409. */
-  lastChange(incidentId: string): { by: Actor | null; at: string } | undefined {
-    const [last] = this.ctx.log.readBefore(incidentStream(incidentId), undefined, 50).filter((e) => e.type === 'incident.updated' || e.type === 'incident.created');
+  async lastChange(incidentId: string): Promise<{ by: Actor | null; at: string } | undefined> {
+    const [last] = (await this.ctx.log.readBefore(incidentStream(incidentId), undefined, 50)).filter((e) => e.type === 'incident.updated' || e.type === 'incident.created');
     return last && { by: last.actor, at: last.at };
   }
 
@@ -211,8 +224,8 @@ export class IncidentsService {
    * incident. Leads change anything; a co-lead (member) the fields of CO_LEAD_FIELDS.
    */
   async update(mutation: Mutation, editor: AuthUser, id: string, patch: IncidentPatch): Promise<Incident> {
-    const result = await this.ctx.commit(mutation, (tx) => {
-      const row = this.row(id);
+    const result = await this.ctx.commit(mutation, async (tx) => {
+      const row = await this.row(id, tx.db);
       if (!row) throw problems.notFound('incident');
       const before = toIncident(row);
       if (editor.role !== 'lead') {
@@ -221,15 +234,15 @@ export class IncidentsService {
       }
       if (patch.version !== before.version) {
         throw problems.stale(before, `This incident is at version ${before.version}; your change was based on version ${patch.version}.`, {
-          lastChange: this.lastChange(id),
+          lastChange: await this.lastChange(id),
         });
       }
       const errors: FieldError[] = [];
       if (patch.status && !canTransition(before.status, patch.status)) {
         errors.push({ path: 'status', message: `cannot change from ${before.status} to ${patch.status}`, code: 'status_transition', params: { from: before.status, to: patch.status } });
       }
-      if (patch.usLeadId) this.checkCoLead(patch.usLeadId, 'US', 'usLeadId', errors);
-      if (patch.jpLeadId) this.checkCoLead(patch.jpLeadId, 'JP', 'jpLeadId', errors);
+      if (patch.usLeadId) await this.checkCoLead(tx.db, patch.usLeadId, 'US', 'usLeadId', errors);
+      if (patch.jpLeadId) await this.checkCoLead(tx.db, patch.jpLeadId, 'JP', 'jpLeadId', errors);
       if (errors.length) throw problems.invalid(errors);
 
       const next: Incident = {
@@ -253,8 +266,8 @@ export class IncidentsService {
         updatedAt: tx.at,
         closedAt: next.status === 'closed' ? (before.status === 'closed' ? before.closedAt : tx.at) : null,
       };
-      tx.db
-        .update(incidents)
+      await tx.db
+        .update(tx.t.incidents)
         .set({
           title: after.title,
           summary: after.summary,
@@ -269,10 +282,9 @@ export class IncidentsService {
           updatedAt: after.updatedAt,
           closedAt: after.closedAt,
         })
-        .where(eq(incidents.id, id))
-        .run();
-      append(tx, incidentStream(id), 'incident.updated', mutation.actor, { ...after, changed, previous });
-      for (const coLead of [after.usLeadId, after.jpLeadId]) if (coLead) this.addMemberInTx(tx, mutation, id, coLead);
+        .where(eq(tx.t.incidents.id, id));
+      await append(tx, incidentStream(id), 'incident.updated', mutation.actor, { ...after, changed, previous });
+      for (const coLead of [after.usLeadId, after.jpLeadId]) if (coLead) await this.addMemberInTx(tx, mutation, id, coLead);
       return { incident: after, changed };
     });
     return result.incident;
@@ -280,36 +292,37 @@ export class IncidentsService {
 
   /** Adds a member (leads); adding one twice changes nothing. */
   async addMember(mutation: Mutation, incidentId: string, userId: string): Promise<void> {
-    await this.ctx.commit(mutation, (tx) => {
-      const incident = this.get(incidentId);
+    await this.ctx.commit(mutation, async (tx) => {
+      const incident = await this.get(incidentId, tx.db);
       if (!incident) throw problems.notFound('incident');
-      const user = tx.db.select().from(users).where(eq(users.id, userId)).get();
+      const [user] = await tx.db.select().from(tx.t.users).where(eq(tx.t.users.id, userId));
       if (!user) throw problems.notFound('user');
       if (user.disabled) throw problems.conflict('This account is disabled.', incident);
       if (user.role === 'admin') throw problems.conflict('Administrators take no part in incidents.', incident);
-      this.addMemberInTx(tx, mutation, incidentId, userId);
+      await this.addMemberInTx(tx, mutation, incidentId, userId);
     });
   }
 
   /** Removes a member (leads); a co-lead must be replaced first. Their sockets stop receiving the room. */
   async removeMember(mutation: Mutation, incidentId: string, userId: string): Promise<void> {
-    const removed = await this.ctx.commit(mutation, (tx) => {
-      const row = this.row(incidentId);
+    const removed = await this.ctx.commit(mutation, async (tx) => {
+      const { incidentMembers } = tx.t;
+      const row = await this.row(incidentId, tx.db);
       if (!row) throw problems.notFound('incident');
       if (row.usLeadId === userId || row.jpLeadId === userId) throw problems.conflict('This member is a co-lead; name another co-lead first.', toIncident(row));
-      const member = this.members(incidentId).find((m) => m.id === userId);
+      const member = (await this.members(incidentId, tx.db)).find((m) => m.id === userId);
       if (!member) return false;
-      tx.db.delete(incidentMembers).where(and(eq(incidentMembers.incidentId, incidentId), eq(incidentMembers.userId, userId))).run();
-      append(tx, incidentStream(incidentId), 'member.removed', mutation.actor, { incidentId, ...member });
+      await tx.db.delete(incidentMembers).where(and(eq(incidentMembers.incidentId, incidentId), eq(incidentMembers.userId, userId)));
+      await append(tx, incidentStream(incidentId), 'member.removed', mutation.actor, { incidentId, ...member });
       return true;
     });
     if (removed) this.ctx.signals.emit('access-changed', { userId });
   }
 
   create(mutation: Mutation, creator: AuthUser, input: IncidentCreate): Promise<IncidentDetail> {
-    return this.ctx.commit(mutation, (tx) => {
-      const created = this.createInTx(tx, mutation, creator, input);
-      return this.detail(created.id) ?? { ...created, members: [], alerts: [] };
+    return this.ctx.commit(mutation, async (tx) => {
+      const created = await this.createInTx(tx, mutation, creator, input);
+      return (await this.detail(created.id, tx.db)) ?? { ...created, members: [], alerts: [] };
     });
   }
 }

@@ -1,6 +1,6 @@
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt } from 'drizzle-orm';
 import { incidentStream, type LodestoneEvent, type Message, type MessageCreate } from '@lodestone/shared';
-import { messages } from '../../db/schema.ts';
+import type { messages } from '../../db/schema.ts';
 import { append } from '../../events/event-log.ts';
 import type { Mutation } from '../../events/mutation.ts';
 import { problems } from '../../http/problem.ts';
@@ -26,35 +26,28 @@ function toMessage(row: MessageRow): Message {
 
 /** An incident's timeline: notes by members, decisions by leads and co-leads, and every event of its stream. */
 export class TimelineService {
-  private readonly insertMessage;
-
   constructor(
     private readonly ctx: ServiceContext,
     private readonly incidents: IncidentsService,
-  ) {
-    const p = (name: string) => sql.placeholder(name);
-    this.insertMessage = ctx.handle.db
-      .insert(messages)
-      .values({ id: p('id'), incidentId: p('incidentId'), kind: p('kind'), body: p('body'), authorId: p('authorId'), authorName: p('authorName'), authorAgency: p('authorAgency'), authorSide: p('authorSide'), authorRole: p('authorRole'), seq: p('seq'), at: p('at') })
-      .prepare();
-  }
+  ) {}
 
   post(mutation: Mutation, author: AuthUser, incidentId: string, input: MessageCreate): Promise<Message> {
-    return this.ctx.commit(mutation, (tx) => {
-      const incident = this.incidents.get(incidentId);
+    return this.ctx.commit(mutation, async (tx) => {
+      const incident = await this.incidents.get(incidentId, tx.db);
       if (!incident) throw problems.notFound('incident');
       const kind = input.kind ?? 'note';
-      const member = this.incidents.isMember(incidentId, author.id) ?? false;
+      const member = (await this.incidents.isMember(incidentId, author.id)) ?? false;
       // Checked again here, in the transaction: membership may have changed since the route's check.
       const refusal = messageRefusal(kind, author, { member, coLead: this.incidents.isCoLead(incident, author.id) });
       if (refusal) throw problems.forbidden(refusal);
       if (incident.status === 'closed') throw problems.conflict(`${incident.code} is closed; reopen it to post.`, incident);
       const id = newId();
       const stream = incidentStream(incidentId);
-      // Inside this IMMEDIATE transaction the next seq is ours: the entry names its own place in the stream.
-      const message: Message = { id, incidentId, kind, body: input.body, author: mutation.actor, at: tx.at, seq: this.ctx.log.head(stream) + 1 };
-      append(tx, stream, kind === 'decision' ? 'decision.recorded' : 'message.posted', mutation.actor, message);
-      this.insertMessage.run({
+      // Inside this write transaction the next seq is ours: the entry names its own place in the stream.
+      const head = await tx.log.headOf(stream, tx.db);
+      const message: Message = { id, incidentId, kind, body: input.body, author: mutation.actor, at: tx.at, seq: head.seq + 1 };
+      await append(tx, stream, kind === 'decision' ? 'decision.recorded' : 'message.posted', mutation.actor, message);
+      await tx.db.insert(tx.t.messages).values({
         id,
         incidentId,
         kind,
@@ -72,8 +65,9 @@ export class TimelineService {
   }
 
   /** Notes and decisions, newest first. */
-  messages(incidentId: string, query: { kind?: Message['kind']; limit: number; before?: string }): Message[] {
-    return this.ctx.handle.db
+  async messages(incidentId: string, query: { kind?: Message['kind']; limit: number; before?: string }): Promise<Message[]> {
+    const { messages } = this.ctx.t;
+    const rows = await this.ctx.db
       .select()
       .from(messages)
       .where(
@@ -84,14 +78,14 @@ export class TimelineService {
         ),
       )
       .orderBy(desc(messages.seq))
-      .limit(query.limit)
-      .all()
-      .map(toMessage);
+      .limit(query.limit);
+    return rows.map(toMessage);
   }
 
   /** A page of the timeline, newest first: the stream's events before `before`. */
-  page(incidentId: string, before: number | undefined, limit: number): { events: LodestoneEvent[]; head: number } {
+  async page(incidentId: string, before: number | undefined, limit: number): Promise<{ events: LodestoneEvent[]; head: number }> {
     const stream = incidentStream(incidentId);
-    return { events: this.ctx.log.readBefore(stream, before, limit), head: this.ctx.log.head(stream) };
+    const head = await this.ctx.log.head(stream);
+    return { events: await this.ctx.log.readBefore(stream, Math.min(before ?? head + 1, head + 1), limit), head };
   }
 }

@@ -52,7 +52,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
       if (result === DISABLED) throw problems.accountDisabled('sign-in');
       throttle.succeed(input.username, request.ip);
       // A sign-in always starts a new session; one the browser already held ends here.
-      if (request.auth?.sessionId) sessions.end(request.auth.sessionId);
+      if (request.auth?.sessionId) await sessions.end(request.auth.sessionId);
       // Path=/, no Domain: what the __Host- prefix (HTTPS) requires.
       reply.setCookie(sessionCookieName(app.lodestone.origins), result.token, {
         path: '/',
@@ -61,7 +61,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
         secure: app.lodestone.origins.secure(),
         maxAge: Math.floor(options.sessionMaxMs / 1000),
       });
-      const user = users.get(result.user.id);
+      const user = await users.get(result.user.id);
       return { user };
     },
   );
@@ -71,7 +71,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
     { config: { allowedBeforePasswordChange: true }, schema: { tags: ['session'], summary: 'The signed-in user', response: { 200: SessionAnswer, ...refusals() } } },
     async (request) => {
       const caller = requireUser(request);
-      return { user: users.get(caller.id) };
+      return { user: await users.get(caller.id) };
     },
   );
 
@@ -79,7 +79,7 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
     '/session',
     { config: publicRoute, schema: { tags: ['session'], summary: 'Sign out: ends the session and closes its sockets', response: { 204: { type: 'null' } } } },
     async (request, reply) => {
-      if (request.auth?.sessionId) sessions.end(request.auth.sessionId);
+      if (request.auth?.sessionId) await sessions.end(request.auth.sessionId);
       reply.clearCookie(sessionCookieName(app.lodestone.origins), { path: '/', secure: app.lodestone.origins.secure() });
       return reply.code(204).send();
     },

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { eq, lt, or, sql } from 'drizzle-orm';
-import { sessions, users } from '../../db/schema.ts';
 import { TouchBatch } from '../../db/touches.ts';
 import type { ServiceContext } from '../../services.ts';
 import type { AuthUser } from '../../auth/policy.ts';
@@ -26,27 +25,24 @@ export function secretHash(secret: string): string {
 export class SessionsService {
   private readonly lookup;
   private readonly touches: TouchBatch;
-  private readonly remove;
   private dummyHash: Promise<string> | undefined;
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly accounts: UsersService,
   ) {
-    const db = ctx.handle.db;
-    this.lookup = db
-      .select({ session: sessions, user: users })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(eq(sessions.id, sql.placeholder('id')))
-      .prepare();
-    const touch = db
-      .update(sessions)
-      .set({ lastSeenAt: sql`${sql.placeholder('now')}` })
-      .where(eq(sessions.id, sql.placeholder('id')))
-      .prepare();
-    this.touches = new TouchBatch(ctx.handle, (id, now) => touch.run({ id, now }));
-    this.remove = db.delete(sessions).where(eq(sessions.id, sql.placeholder('id'))).prepare();
+    const { sessions, users } = ctx.t;
+    this.lookup = ctx.store.prepare('session-lookup', (db) =>
+      db.select({ session: sessions, user: users }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(sessions.id, sql.placeholder('id'))),
+    );
+    this.touches = new TouchBatch(ctx.write, (tx, id, now) => tx.db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, id)));
+  }
+
+  private remove(sessionId: string): Promise<void> {
+    const { sessions } = this.ctx.t;
+    return this.ctx.write(async (tx) => {
+      await tx.db.delete(sessions).where(eq(sessions.id, sessionId));
+    });
   }
 
   /**
@@ -55,7 +51,7 @@ export class SessionsService {
    * wrong; DISABLED for the right password of a disabled account (only its holder learns that).
    */
   async signIn(username: string, password: string): Promise<{ user: AuthUser; token: string; sessionId: string } | typeof DISABLED | null> {
-    const row: UserRow | undefined = this.accounts.rowByUsername(username);
+    const row: UserRow | undefined = await this.accounts.rowByUsername(username);
     const stored = row?.passwordHash ?? (await this.dummy());
     const ok = await verifyPassword(password, stored);
     if (!row || !ok) return null;
@@ -63,16 +59,15 @@ export class SessionsService {
     const token = randomBytes(32).toString('base64url');
     const sessionId = secretHash(token);
     const now = this.ctx.now();
-    this.ctx.handle.db
-      .insert(sessions)
-      .values({
+    await this.ctx.write(async (tx) => {
+      await tx.db.insert(tx.t.sessions).values({
         id: sessionId,
         userId: row.id,
         createdAt: now.toISOString(),
         lastSeenAt: now.toISOString(),
         expiresAt: new Date(now.getTime() + this.ctx.options.sessionMaxMs).toISOString(),
-      })
-      .run();
+      });
+    });
     return { user: toAuthUser(row), token, sessionId };
   }
 
@@ -87,30 +82,31 @@ export class SessionsService {
   }
 
   /** The session a cookie secret names, if it is live; refreshes its idle clock. */
-  resolve(token: string): ResolvedSession | null {
-    const found = this.resolveId(secretHash(token), true);
+  async resolve(token: string): Promise<ResolvedSession | null> {
+    const found = await this.resolveId(secretHash(token), true);
     return found === DISABLED ? null : found;
   }
 
   /** As resolve, but says DISABLED (once: the session ends) when the account was disabled. */
-  check(token: string): ResolvedSession | typeof DISABLED | null {
+  check(token: string): Promise<ResolvedSession | typeof DISABLED | null> {
     return this.resolveId(secretHash(token), true);
   }
 
   /** Whether a session is still live (used to close sockets of expired sessions). */
-  isLive(sessionId: string): boolean {
-    const found = this.resolveId(sessionId, false);
+  async isLive(sessionId: string): Promise<boolean> {
+    const found = await this.resolveId(sessionId, false);
     return found !== null && found !== DISABLED;
   }
 
-  private resolveId(sessionId: string, touch: boolean): ResolvedSession | typeof DISABLED | null {
-    const found = this.lookup.get({ id: sessionId });
+  private async resolveId(sessionId: string, touch: boolean): Promise<ResolvedSession | typeof DISABLED | null> {
+    const found = await this.lookup.get({ id: sessionId });
     if (!found) return null;
     const now = this.ctx.now().getTime();
     const { session, user } = found;
     const idleFor = now - Date.parse(this.touches.pendingFor(sessionId) ?? session.lastSeenAt);
     if (user.disabled || now >= Date.parse(session.expiresAt) || idleFor >= this.ctx.options.sessionIdleMs) {
-      this.remove.run({ id: sessionId });
+      // Gone before the answer: a disabled account's holder is told once, the next request is 401.
+      await this.remove(sessionId);
       return user.disabled ? DISABLED : null;
     }
     if (touch && idleFor > TOUCH_AFTER_MS) this.touches.touch(sessionId, new Date(now).toISOString());
@@ -118,23 +114,29 @@ export class SessionsService {
   }
 
   /** Writes the pending "last seen" times (before the database closes). */
-  flushTouches(): void {
-    this.touches.flush();
+  flushTouches(close = false): Promise<void> {
+    return this.touches.flush(close);
   }
 
   /** Ends one session (sign-out) and closes its sockets. */
-  end(sessionId: string): void {
-    this.remove.run({ id: sessionId });
+  async end(sessionId: string): Promise<void> {
+    await this.remove(sessionId);
     this.ctx.signals.emit('revoke', { sessionId });
   }
 
   /** Deletes sessions past their idle or absolute limit. */
-  purgeExpired(): number {
+  purgeExpired(): Promise<number> {
     const now = this.ctx.now().getTime();
     const idleCutoff = new Date(now - this.ctx.options.sessionIdleMs).toISOString();
-    return this.ctx.handle.db
-      .delete(sessions)
-      .where(or(lt(sessions.expiresAt, new Date(now).toISOString()), lt(sessions.lastSeenAt, idleCutoff)))
-      .run().changes;
+    const { sessions } = this.ctx.t;
+    return this.ctx.write(
+      async (tx) =>
+        (
+          await tx.db
+            .delete(sessions)
+            .where(or(lt(sessions.expiresAt, new Date(now).toISOString()), lt(sessions.lastSeenAt, idleCutoff)))
+            .returning({ id: sessions.id })
+        ).length,
+    );
   }
 }

@@ -29,9 +29,9 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
     '/users',
     { config: admins.config, schema: { tags: ['users'], summary: 'All accounts (admin)', response: { 200: schemaOf(z.array(User)), ...refusals() } } },
     async (request, reply) => {
-      admins.granted(request);
+      await admins.granted(request);
       // The seq this list reflects: follow the admin stream from here and miss nothing.
-      reply.header(STREAM_HEAD_HEADER, app.lodestone.log.head('admin'));
+      reply.header(STREAM_HEAD_HEADER, await app.lodestone.log.head('admin'));
       return users.list(parseQuery(ListQuery, request.query));
     },
   );
@@ -40,7 +40,7 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
     '/users',
     { config: admins.config, schema: { tags: ['users'], summary: 'Create an account (admin)', body: schemaOf(UserCreate), response: { 201: schemaOf(User), ...refusals(400, 409) } } },
     async (request, reply) => {
-      admins.granted(request);
+      await admins.granted(request);
       const input = parse(UserCreate, request.body);
       const user = await users.create(mutationOf(request, 201), input);
       return reply.code(201).send(user);
@@ -51,9 +51,9 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
     '/users/:id',
     { config: admins.config, schema: { tags: ['users'], summary: 'One account (admin)', params: schemaOf(IdParams), response: { 200: schemaOf(User), ...refusals(404) } } },
     async (request) => {
-      admins.granted(request);
+      await admins.granted(request);
       const id = pathId(request.params, 'user');
-      const user = users.get(id);
+      const user = await users.get(id);
       if (!user) throw problems.notFound('user');
       return user;
     },
@@ -72,7 +72,7 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      admins.granted(request);
+      await admins.granted(request);
       const id = pathId(request.params, 'user');
       const patch = parse(UserUpdate, request.body);
       return users.update(mutationOf(request), id, patch);
@@ -83,9 +83,9 @@ export async function usersRoutes(app: FastifyInstance): Promise<void> {
     '/users/:id/tokens',
     { config: admins.config, schema: { tags: ['tokens'], summary: "An account's API tokens (admin)", params: schemaOf(IdParams), response: { 200: schemaOf(z.array(ApiToken)), ...refusals(404) } } },
     async (request) => {
-      admins.granted(request);
+      await admins.granted(request);
       const id = pathId(request.params, 'user');
-      if (!users.get(id)) throw problems.notFound('user');
+      if (!(await users.get(id))) throw problems.notFound('user');
       return tokens.list(id, parseQuery(ListQuery, request.query));
     },
   );

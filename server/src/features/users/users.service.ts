@@ -12,8 +12,9 @@ import {
   type UserCreate,
   type UserUpdate,
 } from '@lodestone/shared';
-import { users } from '../../db/schema.ts';
-import { append } from '../../events/event-log.ts';
+import type { users } from '../../db/schema.ts';
+import { append, type Tx } from '../../events/event-log.ts';
+import type { Db } from '../../store/store.ts';
 import type { Mutation } from '../../events/mutation.ts';
 import { problems } from '../../http/problem.ts';
 import { newId } from '../../ids.ts';
@@ -54,56 +55,64 @@ export function actorOf(user: Pick<AuthUser, 'id' | 'displayName' | 'agency' | '
 /** Accounts: the admin's user management, the people directory and each user's own profile. */
 export class UsersService {
   private readonly byIdQuery;
-  private readonly byUsernameQuery;
 
   constructor(private readonly ctx: ServiceContext) {
-    const db = ctx.handle.db;
-    this.byIdQuery = db.select().from(users).where(eq(users.id, sql.placeholder('id'))).prepare();
-    // Usernames are kept as given and matched regardless of case.
-    this.byUsernameQuery = db.select().from(users).where(sql`${users.username} = ${sql.placeholder('username')} COLLATE NOCASE`).prepare();
+    const { users } = ctx.t;
+    this.byIdQuery = ctx.store.prepare('user-by-id', (db) => db.select().from(users).where(eq(users.id, sql.placeholder('id'))));
   }
 
-  row(id: string): UserRow | undefined {
-    return this.byIdQuery.get({ id });
+  /** An account's row; `db` a transaction's, to read it where it is about to change. */
+  async row(id: string, db?: Db): Promise<UserRow | undefined> {
+    if (!db) return this.byIdQuery.get({ id });
+    const { users } = this.ctx.t;
+    return (await db.select().from(users).where(eq(users.id, id)))[0];
   }
 
-  rowByUsername(username: string): UserRow | undefined {
-    return this.byUsernameQuery.get({ username });
+  /** Usernames are kept as given and matched regardless of case. */
+  async rowByUsername(username: string, db: Db = this.ctx.db): Promise<UserRow | undefined> {
+    const { users } = this.ctx.t;
+    return (await db.select().from(users).where(this.ctx.store.sameText(users.username, username)))[0];
   }
 
-  get(id: string): User | undefined {
-    const row = this.row(id);
+  /** Every account by id (names and roles for a record that names people by id). */
+  async directory(): Promise<Map<string, UserRow>> {
+    const rows = await this.ctx.db.select().from(this.ctx.t.users);
+    return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  async get(id: string): Promise<User | undefined> {
+    const row = await this.row(id);
     return row && toUser(row);
   }
 
   /** Accounts, newest first. */
-  list(page: ListQuery = { limit: 1000 }): User[] {
-    return this.ctx.handle.db
+  async list(page: ListQuery = { limit: 1000 }): Promise<User[]> {
+    const { users } = this.ctx.t;
+    const rows = await this.ctx.db
       .select()
       .from(users)
       .where(page.before ? lt(users.createdAt, new Date(page.before).toISOString()) : undefined)
       .orderBy(desc(users.createdAt), desc(users.id))
-      .limit(page.limit)
-      .all()
-      .map(toUser);
+      .limit(page.limit);
+    return rows.map(toUser);
   }
 
   /** Enabled accounts, newest first, to pick members, co-leads and owners. */
-  people(page: ListQuery = { limit: 1000 }): Person[] {
-    return this.ctx.handle.db
+  people(page: ListQuery = { limit: 1000 }): Promise<Person[]> {
+    const { users } = this.ctx.t;
+    return this.ctx.db
       .select({ id: users.id, displayName: users.displayName, role: users.role, agency: users.agency, side: users.side })
       .from(users)
       .where(and(eq(users.disabled, false), page.before ? lt(users.createdAt, new Date(page.before).toISOString()) : undefined))
       .orderBy(desc(users.createdAt), desc(users.id))
-      .limit(page.limit)
-      .all();
+      .limit(page.limit);
   }
 
   async create(mutation: Mutation | null, input: UserCreate): Promise<User> {
     const passwordHash = await hashPassword(input.password, this.ctx.options.passwordLog2N);
-    const write = (tx: Parameters<Parameters<ServiceContext['commit']>[1]>[0]) => {
-      if (this.rowByUsername(input.username)) throw problems.invalid([{ path: 'username', message: 'is taken', code: 'taken' }], `The username "${input.username}" is taken.`);
-      this.assertDisplayNameFree(input.displayName, null);
+    const write = async (tx: Tx) => {
+      if (await this.rowByUsername(input.username, tx.db)) throw problems.invalid([{ path: 'username', message: 'is taken', code: 'taken' }], `The username "${input.username}" is taken.`);
+      await this.assertDisplayNameFree(tx.db, input.displayName, null);
       const row: UserRow = {
         id: newId(),
         username: input.username,
@@ -119,41 +128,41 @@ export class UsersService {
         createdAt: tx.at,
         updatedAt: tx.at,
       };
-      tx.db.insert(users).values(row).run();
+      await tx.db.insert(tx.t.users).values(row);
       const user = toUser(row);
-      append(tx, 'admin', 'user.created', mutation?.actor ?? null, user);
+      await append(tx, 'admin', 'user.created', mutation?.actor ?? null, user);
       return user;
     };
-    return mutation ? this.ctx.commit(mutation, write) : this.ctx.log.transaction(write);
+    return mutation ? this.ctx.commit(mutation, write) : this.ctx.write(write);
   }
 
   async update(mutation: Mutation, id: string, patch: UserUpdate): Promise<User> {
     const passwordHash = patch.password === undefined ? undefined : await hashPassword(patch.password, this.ctx.options.passwordLog2N);
-    const result = await this.ctx.commit(mutation, (tx) => {
-      const before = this.row(id);
+    const result = await this.ctx.commit(mutation, async (tx) => {
+      const before = await this.row(id, tx.db);
       if (!before) throw problems.notFound('user');
       const demotesAdmin = before.role === 'admin' && !before.disabled && ((patch.role !== undefined && patch.role !== 'admin') || patch.disabled === true);
-      if (demotesAdmin && this.enabledAdminsOtherThan(id) === 0) {
+      if (demotesAdmin && (await this.enabledAdminsOtherThan(tx.db, id)) === 0) {
         throw problems.conflict('This is the last enabled admin account; it cannot be disabled or given another role.', toUser(before));
       }
       const enabledAfter = !(patch.disabled ?? before.disabled);
       const nameAfter = patch.displayName ?? before.displayName;
       // A new name, or an account enabled again, must not look like another enabled account's name.
-      if (enabledAfter && (nameAfter !== before.displayName || before.disabled)) this.assertDisplayNameFree(nameAfter, id);
+      if (enabledAfter && (nameAfter !== before.displayName || before.disabled)) await this.assertDisplayNameFree(tx.db, nameAfter, id);
       const { password: _password, ...given } = patch;
       // A password the admin sets is for use at once unless they say the user must choose another.
       const fields = passwordHash && given.mustChangePassword === undefined ? { ...given, mustChangePassword: false } : given;
       const changed = [...(passwordHash ? ['password'] : []), ...Object.keys(fields).filter((key) => fields[key as keyof typeof fields] !== before[key as keyof UserRow])];
       const after: UserRow = { ...before, ...fields, ...(passwordHash ? { passwordHash } : {}), updatedAt: tx.at };
       if (changed.length === 0) return { user: toUser(before), before, changed, revokedTokens: [] as string[] };
-      tx.db.update(users).set(after).where(eq(users.id, id)).run();
+      await tx.db.update(tx.t.users).set(after).where(eq(tx.t.users.id, id));
       const user = toUser(after);
-      append(tx, 'admin', 'user.updated', mutation.actor, { ...user, changed });
+      await append(tx, 'admin', 'user.updated', mutation.actor, { ...user, changed });
       // A disabled account's sessions stay until next used, to tell that user why they ended
       // (sessions.service.ts); enabling it again ends them, so none comes back to life.
-      if (passwordHash || (changed.includes('disabled') && !after.disabled)) this.deleteSessions(id);
+      if (passwordHash || (changed.includes('disabled') && !after.disabled)) await this.deleteSessions(tx, id);
       // A reset is what an admin does when an account may be in the wrong hands: its tokens go too.
-      const revokedTokens = passwordHash ? revokeTokensOf(tx, mutation.actor, id) : [];
+      const revokedTokens = passwordHash ? await revokeTokensOf(tx, mutation.actor, id) : [];
       return { user, before, changed, revokedTokens };
     });
     const { changed, user } = result;
@@ -166,16 +175,16 @@ export class UsersService {
 
   /** What a user changes of their own account: name, language, time zone. */
   updateProfile(mutation: Mutation, userId: string, patch: ProfileUpdate): Promise<User> {
-    return this.ctx.commit(mutation, (tx) => {
-      const before = this.row(userId);
+    return this.ctx.commit(mutation, async (tx) => {
+      const before = await this.row(userId, tx.db);
       if (!before) throw problems.notFound('user');
       const changed = (Object.keys(patch) as (keyof ProfileUpdate)[]).filter((k) => patch[k] !== before[k]);
       if (changed.length === 0) return toUser(before);
-      if (patch.displayName !== undefined && changed.includes('displayName')) this.assertDisplayNameFree(patch.displayName, userId);
+      if (patch.displayName !== undefined && changed.includes('displayName')) await this.assertDisplayNameFree(tx.db, patch.displayName, userId);
       const after: UserRow = { ...before, ...patch, updatedAt: tx.at };
-      tx.db.update(users).set(after).where(eq(users.id, userId)).run();
+      await tx.db.update(tx.t.users).set(after).where(eq(tx.t.users.id, userId));
       const user = toUser(after);
-      append(tx, 'admin', 'user.updated', mutation.actor, { ...user, changed });
+      await append(tx, 'admin', 'user.updated', mutation.actor, { ...user, changed });
       return user;
     });
   }
@@ -185,7 +194,7 @@ export class UsersService {
    * and with `revokeTokens` (the "sign out everywhere" choice) their API tokens too.
    */
   async changePassword(mutation: Mutation, userId: string, current: string, next: string, keepSessionId?: string, revokeTokens = false): Promise<User> {
-    const before = this.row(userId);
+    const before = await this.row(userId);
     if (!before) throw problems.notFound('user');
     if (!(await verifyPassword(current, before.passwordHash))) {
       throw problems.invalid([{ path: 'currentPassword', message: 'is not your current password', code: 'wrong_password' }], 'The current password is wrong.');
@@ -194,14 +203,14 @@ export class UsersService {
     // What the transaction returns is the answer an Idempotency-Key replays: the user, nothing else.
     let ended: string[] = [];
     let revokedTokens: string[] = [];
-    const user = await this.ctx.commit(mutation, (tx) => {
+    const user = await this.ctx.commit(mutation, async (tx) => {
       // Choosing one's own password is what an account that must do so was waiting for.
       const after: UserRow = { ...before, passwordHash, mustChangePassword: false, updatedAt: tx.at };
-      tx.db.update(users).set({ passwordHash, mustChangePassword: false, updatedAt: tx.at }).where(eq(users.id, userId)).run();
+      await tx.db.update(tx.t.users).set({ passwordHash, mustChangePassword: false, updatedAt: tx.at }).where(eq(tx.t.users.id, userId));
       const view = toUser(after);
-      append(tx, 'admin', 'user.updated', mutation.actor, { ...view, changed: before.mustChangePassword ? ['password', 'mustChangePassword'] : ['password'] });
-      ended = this.deleteSessions(userId, keepSessionId);
-      if (revokeTokens) revokedTokens = revokeTokensOf(tx, mutation.actor, userId);
+      await append(tx, 'admin', 'user.updated', mutation.actor, { ...view, changed: before.mustChangePassword ? ['password', 'mustChangePassword'] : ['password'] });
+      ended = await this.deleteSessions(tx, userId, keepSessionId);
+      if (revokeTokens) revokedTokens = await revokeTokensOf(tx, mutation.actor, userId);
       return view;
     });
     for (const sessionId of ended) this.ctx.signals.emit('revoke', { sessionId });
@@ -214,14 +223,10 @@ export class UsersService {
    * white space): a member must not be able to pass as the lead. Runs inside the change's
    * transaction, so two accounts cannot take one name at once.
    */
-  private assertDisplayNameFree(name: string, exceptId: string | null): void {
+  private async assertDisplayNameFree(db: Db, name: string, exceptId: string | null): Promise<void> {
     const key = displayNameKey(name);
-    const clash = this.ctx.handle.db
-      .select({ id: users.id, displayName: users.displayName })
-      .from(users)
-      .where(eq(users.disabled, false))
-      .all()
-      .find((u) => u.id !== exceptId && displayNameKey(u.displayName) === key);
+    const { users } = this.ctx.t;
+    const clash = (await db.select({ id: users.id, displayName: users.displayName }).from(users).where(eq(users.disabled, false))).find((u) => u.id !== exceptId && displayNameKey(u.displayName) === key);
     if (clash) {
       throw problems.invalid(
         [{ path: 'displayName', message: 'is used by another account (or looks the same as its name)', code: 'name_taken' }],
@@ -231,22 +236,21 @@ export class UsersService {
   }
 
   /** Ends a user's sessions (all, or all but one); returns the ended session ids. */
-  private deleteSessions(userId: string, exceptSessionId?: string): string[] {
-    const { sqlite } = this.ctx.handle;
-    const ids = sqlite
-      .prepare('SELECT id FROM sessions WHERE user_id = ? AND id IS NOT ?')
-      .pluck()
-      .all(userId, exceptSessionId ?? null) as string[];
-    sqlite.prepare('DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?').run(userId, exceptSessionId ?? null);
-    return ids;
+  private async deleteSessions(tx: Tx, userId: string, exceptSessionId?: string): Promise<string[]> {
+    const { sessions } = tx.t;
+    const deleted = await tx.db
+      .delete(sessions)
+      .where(and(eq(sessions.userId, userId), exceptSessionId === undefined ? undefined : ne(sessions.id, exceptSessionId)))
+      .returning({ id: sessions.id });
+    return deleted.map((row) => row.id);
   }
 
-  private enabledAdminsOtherThan(id: string): number {
-    const row = this.ctx.handle.db
+  private async enabledAdminsOtherThan(db: Db, id: string): Promise<number> {
+    const { users } = this.ctx.t;
+    const [row] = await db
       .select({ n: count() })
       .from(users)
-      .where(and(eq(users.role, 'admin'), eq(users.disabled, false), ne(users.id, id)))
-      .get();
+      .where(and(eq(users.role, 'admin'), eq(users.disabled, false), ne(users.id, id)));
     return row?.n ?? 0;
   }
 
@@ -255,17 +259,23 @@ export class UsersService {
    * that is returned to be printed once.
    */
   async bootstrapAdmin(password: string | undefined): Promise<{ generatedPassword?: string } | null> {
-    const total = this.ctx.handle.db.select({ n: count() }).from(users).get()?.n ?? 0;
+    const total = (await this.ctx.db.select({ n: count() }).from(this.ctx.t.users))[0]?.n ?? 0;
     if (total > 0) return null;
     const generated = password === undefined ? randomBytes(18).toString('base64url') : undefined;
-    await this.create(null, {
-      username: 'admin',
-      displayName: 'Administrator',
-      password: password ?? generated ?? '',
-      role: 'admin',
-      agency: 'RRG',
-      side: 'US',
-    });
+    try {
+      await this.create(null, {
+        username: 'admin',
+        displayName: 'Administrator',
+        password: password ?? generated ?? '',
+        role: 'admin',
+        agency: 'RRG',
+        side: 'US',
+      });
+    } catch (error) {
+      // Another node starting on the same (PostgreSQL) database created it first.
+      if ((await this.rowByUsername('admin')) !== undefined) return null;
+      throw error;
+    }
     return generated === undefined ? {} : { generatedPassword: generated };
   }
 }

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../server/src/app.ts';
-import { alertInput, buildTestApp, createUser, signIn, TEST_PASSWORD, type TestApp, type TestUser } from '../helpers/app.ts';
+import { countRows, alertInput, buildTestApp, createUser, signIn, TEST_PASSWORD, type TestApp, type TestUser } from '../helpers/app.ts';
 
 const run = promisify(execFile);
 const tsx = new URL('../../node_modules/.bin/tsx', import.meta.url).pathname;
@@ -66,7 +66,7 @@ describe('backup and restore', () => {
   it('restores a backup in place of a database (kept aside, not deleted); the server then serves it', async () => {
     const file = join(t.dir, 'backup-2.db');
     expect((await npmRun('backup', file, t.dbPath)).code).toBe(0);
-    const count = (t.app.lodestone.handle.sqlite.prepare('SELECT count(*) AS n FROM alerts').get() as { n: number }).n;
+    const count = await countRows(t, 'alerts');
     // A different installation, with other data, gets the backup.
     const other = await buildTestApp();
     const otherDir = other.dir;
@@ -82,7 +82,7 @@ describe('backup and restore', () => {
       const list = await app.inject({ method: 'GET', url: '/api/v1/alerts?limit=1000', headers: { cookie } });
       expect(list.statusCode).toBe(200);
       expect(list.json()).toHaveLength(count);
-      const audit = app.lodestone.log.verify();
+      const audit = await app.lodestone.log.verify();
       expect(audit.ok).toBe(true);
     } finally {
       await app.close();

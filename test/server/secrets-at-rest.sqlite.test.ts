@@ -1,9 +1,10 @@
+import { sql } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalize, type CreatedApiToken, type User } from '@lodestone/shared';
-import { buildTestApp, createUser, signIn, type TestApp, type TestUser } from '../helpers/app.ts';
+import { queryRows, buildTestApp, createUser, signIn, type TestApp, type TestUser } from '../helpers/app.ts';
 
 /**
  * Issue 14, finding 2: what rests in the database (and so in every backup) after the calls that
@@ -66,12 +67,12 @@ describe('secrets at rest: the idempotency table and everything else', () => {
     expect(patched.statusCode).toBe(200);
     secrets.push(reset);
     // Pending writes (last-used times) reach the file, as they would before a backup.
-    t.app.lodestone.sessions.flushTouches();
-    t.app.lodestone.tokens.flushTouches();
+    await t.app.lodestone.sessions.flushTouches();
+    await t.app.lodestone.tokens.flushTouches();
   });
   afterAll(() => t.close());
 
-  it('keeps no token secret, no password and no unkeyed SHA-256 of a body in any table', () => {
+  it('keeps no token secret, no password and no unkeyed SHA-256 of a body in any table', async () => {
     const stored = everyStoredValue(t.dbPath);
     expect(stored.length).toBeGreaterThan(50);
     for (const secret of secrets) {
@@ -83,7 +84,7 @@ describe('secrets at rest: the idempotency table and everything else', () => {
       expect(stored.find((v) => v.includes(plain)), `a value holds the SHA-256 of ${JSON.stringify(body)}`).toBeUndefined();
     }
     // The idempotency rows are there, keyed: the request hashes are HMACs the file alone cannot recompute.
-    const rows = t.app.lodestone.handle.sqlite.prepare('SELECT path, request_hash AS hash FROM idempotency_keys').all() as { path: string; hash: string }[];
+    const rows = await queryRows<{ path: string; hash: string }>(t, sql`SELECT path, request_hash AS hash FROM idempotency_keys`);
     expect(rows.map((r) => r.path).sort()).toEqual(['/api/v1/profile/password', '/api/v1/tokens', '/api/v1/users']);
     for (const row of rows) expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -105,7 +106,7 @@ describe('secrets at rest: the idempotency table and everything else', () => {
     expect(replays.password).toMatchObject({ status: 200, body: replays.password.first.body });
     expect(replays.user.first.status).toBe(201);
     expect(replays.user).toMatchObject({ status: 201, body: replays.user.first.body });
-    expect(t.app.lodestone.handle.sqlite.prepare("SELECT count(*) FROM users WHERE username = 'kept.secret'").pluck().get()).toBe(1);
+    expect((await queryRows<{ n: number }>(t, sql`SELECT count(*) AS n FROM users WHERE username = 'kept.secret'`))[0]?.n).toBe(1);
   });
 
   it('still tells a different body under the same key (422)', async () => {
