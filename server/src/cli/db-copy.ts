@@ -17,12 +17,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type pg from 'pg';
-import { GENESIS_HASH, chainInput, type Actor, type EventType, type LodestoneEvent, type StreamName } from '@lodestone/shared';
+import { GENESIS_HASH, chainInput, type LodestoneEvent } from '@lodestone/shared';
 import { databasePath, MIGRATIONS_FOLDER, type DatabaseHandle } from '../db/connection.ts';
 import { isPostgresUrl, migratePostgres, openPostgresPool } from '../db/postgres.ts';
 import * as pgSchema from '../db/schema.postgres.ts';
 import * as sqliteSchema from '../db/schema.ts';
-import { EventLog, sha256Hex } from '../events/event-log.ts';
+import { EventLog, eventJson, sha256Hex, toEvent } from '../events/event-log.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 
 /** Rows per INSERT (the widest table has 22 columns: far below PostgreSQL's 65,535 parameters). */
@@ -106,13 +106,6 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 type EventRow = typeof sqliteSchema.events.$inferSelect;
 
-// The same as eventJson in events/event-log.ts (not exported there): the API JSON of an event,
-// which the `json` column must hold exactly. Keep the two in step.
-function eventJson(event: LodestoneEvent, data: string): string {
-  const actor = event.actor === null ? 'null' : JSON.stringify(event.actor);
-  return `{"stream":${JSON.stringify(event.stream)},"seq":${event.seq},"type":${JSON.stringify(event.type)},"at":${JSON.stringify(event.at)},"actor":${actor},"data":${data},"prevHash":"${event.prevHash}","hash":"${event.hash}"}`;
-}
-
 export interface ChainReport {
   ok: boolean;
   streams: number;
@@ -167,16 +160,7 @@ export async function verifyPostgresChains(client: pg.ClientBase, page = 2000): 
       const bad = (reason: string) => fail({ stream: row.stream, seq: row.seq, reason });
       let event: LodestoneEvent;
       try {
-        event = {
-          stream: row.stream as StreamName,
-          seq: row.seq,
-          type: row.type as EventType,
-          at: row.at,
-          actor: row.actor === null ? null : (JSON.parse(row.actor) as Actor),
-          data: JSON.parse(row.data) as unknown,
-          prevHash: row.prevHash,
-          hash: row.hash,
-        };
+        event = toEvent(row);
       } catch {
         return bad('actor or data is not JSON');
       }

@@ -75,12 +75,13 @@ export function spliceEvents(open: string, events: Buffer[], close: string): Buf
 }
 
 /** The API's JSON of an event, written from parts already serialized: `data` is not encoded twice. */
-function eventJson(event: LodestoneEvent, data: string): string {
+export function eventJson(event: LodestoneEvent, data: string): string {
   const actor = event.actor === null ? 'null' : JSON.stringify(event.actor);
   return `{"stream":${JSON.stringify(event.stream)},"seq":${event.seq},"type":${JSON.stringify(event.type)},"at":${JSON.stringify(event.at)},"actor":${actor},"data":${data},"prevHash":"${event.prevHash}","hash":"${event.hash}"}`;
 }
 
-function toEvent(row: EventRow): LodestoneEvent {
+/** An event as the API carries it, from its stored row. */
+export function toEvent(row: EventRow): LodestoneEvent {
   return {
     stream: row.stream as StreamName,
     seq: row.seq,
