@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   // npm start runs the build in server/dist; tsx runs the sources (npm run dev, tests, scripts).
   const build = import.meta.url.endsWith('.js') ? 'compiled JavaScript' : 'TypeScript sources';
-  app.log.info(`Lodestone is serving ${config.publicOrigin} (${build}, node ${config.nodeId}, ${app.lodestone.store.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'})`);
+  app.log.info(`Lodestone is serving ${config.publicOrigin} (${build}) as node ${config.nodeId} on ${app.lodestone.store.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'}`);
 }
 
 main().catch((error: unknown) => {
