@@ -95,9 +95,12 @@ export async function buildRecord(services: Services, incidentId: string, lang: 
   if (!detail) return undefined;
   const { members, alerts, ...incident } = detail;
   const events = await services.log.read(incidentStream(incidentId), 0, Number.MAX_SAFE_INTEGER);
-  const people = await services.users.people({ limit: 100_000 });
   const accounts = await services.users.directory();
-  const person = (id: string | null) => (id ? (people.find((p) => p.id === id) ?? null) : null);
+  // A co-lead as the people directory shows them: enabled accounts only.
+  const person = (id: string | null) => {
+    const row = id ? accounts.get(id) : undefined;
+    return row && !row.disabled ? { id: row.id, displayName: row.displayName, role: row.role, agency: row.agency, side: row.side } : null;
+  };
 
   const agencies = new Map<string, string[]>();
   for (const m of members) agencies.set(m.agency, [...(agencies.get(m.agency) ?? []), w.person(m.displayName, m.side)]);
