@@ -1,26 +1,13 @@
 import { defineConfig } from 'vitest/config';
 import vue from '@vitejs/plugin-vue';
 import { i18nPlugin } from './client/vite.config.ts';
-import pg from 'pg';
+import { postgresAdminUrl as postgresUrl, postgresProblem as postgresAnswers } from './test/helpers/postgres-reachable.ts';
 
 /**
  * The server tests run twice: on SQLite (`server`) and on PostgreSQL (`server-pg`, a fresh
  * database per app). Without a PostgreSQL server the second run is left out with a loud message,
  * except under CI=true, where it runs and fails.
  */
-const postgresUrl = process.env.LODESTONE_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
-async function postgresAnswers(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 const postgresProblem = await postgresAnswers();
 const runServerPg = postgresProblem === null || process.env.CI === 'true';
 if (!runServerPg) {

@@ -1,24 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { postgresAdminUrl, postgresProblem } from './postgres-reachable.ts';
 
-/** The PostgreSQL server the tests create their databases on (its `test` database is only used to connect). */
-export const postgresAdminUrl = process.env.LODESTONE_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { postgresAdminUrl };
+
 const ci = process.env.CI === 'true';
 
-async function reachable(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return null;
-  } catch (error) {
-    return (error as Error).message;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-const unreachable = await reachable();
+const unreachable = await postgresProblem();
 /**
  * PostgreSQL tests run when the server answers. Without it they do not run and say so loudly,
  * except under CI=true, where they run anyway and fail on the missing database.
