@@ -1,4 +1,4 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, lt, sql, type Placeholder } from 'drizzle-orm';
 import { canonicalize } from '@lodestone/shared';
 import { hmacHex } from '../auth/server-secret.ts';
 import type { Db, Store } from '../store/store.ts';
@@ -38,13 +38,16 @@ export class IdempotencyStore {
     private readonly clock: () => Date,
     private readonly secret: Buffer,
   ) {
-    const t = store.t.idempotencyKeys;
-    this.findQuery = store.prepare('idempotency-find', (db) =>
-      db
-        .select({ requestHash: t.requestHash, status: t.status, body: t.body, createdAt: t.createdAt })
-        .from(t)
-        .where(and(eq(t.userId, sql.placeholder('userId')), eq(t.method, sql.placeholder('method')), eq(t.path, sql.placeholder('path')), eq(t.key, sql.placeholder('key')))),
-    );
+    this.findQuery = store.prepare('idempotency-find', (db) => this.select(db, sql.placeholder));
+  }
+
+  /** The stored answer of one scope: its parts given as values, or as placeholders of a prepared query. */
+  private select(db: Db, part: (name: 'userId' | 'method' | 'path' | 'key') => string | Placeholder) {
+    const t = this.store.t.idempotencyKeys;
+    return db
+      .select({ requestHash: t.requestHash, status: t.status, body: t.body, createdAt: t.createdAt })
+      .from(t)
+      .where(and(eq(t.userId, part('userId')), eq(t.method, part('method')), eq(t.path, part('path')), eq(t.key, part('key'))));
   }
 
   /**
@@ -60,15 +63,7 @@ export class IdempotencyStore {
   /** The stored answer for this scope, if one was kept in the last 24 h; `db` a transaction's. */
   async find(scope: IdempotencyScope, db?: Db): Promise<StoredResponse | undefined> {
     const { userId, method, path, key } = scope;
-    const t = this.store.t.idempotencyKeys;
-    const row = db
-      ? (
-          await db
-            .select({ requestHash: t.requestHash, status: t.status, body: t.body, createdAt: t.createdAt })
-            .from(t)
-            .where(and(eq(t.userId, userId), eq(t.method, method), eq(t.path, path), eq(t.key, key)))
-        )[0]
-      : await this.findQuery.get({ userId, method, path, key });
+    const row = db ? (await this.select(db, (name) => scope[name]))[0] : await this.findQuery.get({ userId, method, path, key });
     if (!row) return undefined;
     if (Date.parse(row.createdAt) < this.clock().getTime() - IDEMPOTENCY_TTL_MS) return undefined;
     return row;
