@@ -140,11 +140,15 @@ export class Presence {
     if (now.size > 0) this.told.set(stream, now);
     else this.told.delete(stream);
     const update = { stream, users: present };
+    // This node's sockets, at once: the registry is this node's (a broadcast through the
+    // PostgreSQL adapter would also reach other nodes with this node's list, and reach the sockets
+    // here only after its NOTIFY, when other sockets may have joined the room meanwhile).
+    const local = this.io.local;
     if (joined.length > 0 || left.length > 0) {
       const listRoom = rooms.presenceList(stream);
-      this.io.to(stream).except([listRoom, ...joiners]).emit('presenceChanged', { stream, joined, left });
-      if (this.registry.hasListReaders(stream)) this.io.to(listRoom).except(joiners).emit('presence', update);
+      local.to(stream).except([listRoom, ...joiners]).emit('presenceChanged', { stream, joined, left });
+      if (this.registry.hasListReaders(stream)) local.to(listRoom).except(joiners).emit('presence', update);
     }
-    if (joiners.length > 0) this.io.to(joiners).emit('presence', update);
+    if (joiners.length > 0) local.to(joiners).emit('presence', update);
   }
 }
