@@ -27,6 +27,10 @@ export function enforceRevocations(io: RealtimeServer, deps: RevocationDeps): ()
     );
     if (targets.length === 0) return;
     // Said before the close (Engine.IO sends what is queued first): the page can tell the user why.
+    // This node's sockets at once (a broadcast through the PostgreSQL adapter reaches them only
+    // after its NOTIFY, which would be after the close), then every other node's through the adapter.
+    if (r.reason) io.local.in(targets).emit('sessionEnded', { reason: r.reason });
+    io.local.in(targets).disconnectSockets(true);
     if (r.reason) io.in(targets).emit('sessionEnded', { reason: r.reason });
     io.in(targets).disconnectSockets(true);
   };
