@@ -172,4 +172,28 @@ describe.runIf(runPostgresTests)('three nodes on one PostgreSQL database', () =>
     while ((await ready()) !== 200 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(await ready()).toBe(200);
   }, 30_000);
+
+  it('shows a room the people present on every node, and drops those who leave on another node', async () => {
+    const incident = await openIncident(t, cast.lead);
+    await t.app.inject({ method: 'PUT', url: `/api/v1/incidents/${incident.id}/members/${cast.member.user.id}`, headers: { cookie: cast.lead.cookie } });
+    const stream: StreamName = `incident:${incident.id}`;
+    const onA = await connectSocket(urls[0] ?? '', { cookie: cast.member.cookie });
+    const onB = await connectSocket(urls[1] ?? '', { cookie: cast.staff.cookie });
+    const seenByA: string[][] = [];
+    onA.on('presence', (update) => {
+      if (update.stream === stream) seenByA.push(update.users.map((u) => u.id).sort());
+    });
+    const until = async (what: () => boolean, label: string) => {
+      const deadline = performance.now() + 8_000;
+      while (!what() && performance.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      expect(what(), label).toBe(true);
+    };
+    expect(await subscribe(onA, { stream })).toMatchObject({ ok: true });
+    expect(await subscribe(onB, { stream })).toMatchObject({ ok: true });
+    const both = [cast.member.user.id, cast.staff.user.id].sort();
+    await until(() => JSON.stringify(seenByA.at(-1)) === JSON.stringify(both), 'the member on node a sees the staff member of node b');
+    onB.close();
+    await until(() => JSON.stringify(seenByA.at(-1)) === JSON.stringify([cast.member.user.id]), 'the member on node a sees them leave');
+    onA.close();
+  }, 30_000);
 });

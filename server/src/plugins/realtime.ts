@@ -24,6 +24,7 @@ import type pg from 'pg';
 import type { StreamName } from '@lodestone/shared';
 import { Feeds, type Offered } from '../realtime/feed.ts';
 import { postgresAdapter } from '../realtime/pg-adapter.ts';
+import { ClusterPresence, PRESENCE_HEARTBEAT_MS, type PresenceAnnouncement } from '../realtime/cluster-presence.ts';
 
 export type { SocketData, RealtimeServer } from '../realtime/types.ts';
 export { SOCKET_LIMITS, type SocketLimits } from '../realtime/budgets.ts';
@@ -69,6 +70,10 @@ const CONNECT_TIMEOUT_MS = 5_000;
 
 /** The adapter's message between nodes saying which events committed. */
 const EVENTS_COMMITTED = 'lodestone:events';
+
+/** The adapter's messages between nodes about presence: a change, and everyone present on a node. */
+const PRESENCE_CHANGED = 'lodestone:presence';
+const PRESENCE_ALL = 'lodestone:presence-all';
 
 /** Announcements up to this size carry the events' texts (a NOTIFY holds under 8,000 bytes). */
 const ANNOUNCE_TEXT_BYTES = 6_000;
@@ -130,8 +135,23 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
   const credentials: CredentialBudgets = new MemoryCredentialBudgets(limits);
   const budgets: BudgetStore = new CredentialBudgetStore(limits, credentials);
   app.decorate('socketGuards', { credentials, gate });
-  const registry: PresenceRegistry = new MemoryPresence();
+  // Presence counts this node's sockets; with several nodes, also what the others announce.
+  const clusterPresence = cluster
+    ? new ClusterPresence(
+        cluster.nodeId,
+        (announcement, whole) => io.serverSideEmit(whole ? PRESENCE_ALL : PRESENCE_CHANGED, announcement),
+        (stream) => presence.changed(stream),
+      )
+    : null;
+  const registry: PresenceRegistry = clusterPresence ?? new MemoryPresence();
   const presence = new Presence(io, registry);
+  let presenceBeat: ReturnType<typeof setInterval> | undefined;
+  if (clusterPresence) {
+    io.on(PRESENCE_CHANGED, (announcement: PresenceAnnouncement) => clusterPresence.receive(announcement, false));
+    io.on(PRESENCE_ALL, (announcement: PresenceAnnouncement) => clusterPresence.receive(announcement, true));
+    presenceBeat = setInterval(() => clusterPresence.heartbeat(), PRESENCE_HEARTBEAT_MS);
+    presenceBeat.unref();
+  }
   const notices = new Notices(io, incidents);
 
   authenticateHandshakes(io, { origins, sessions, tokens, cutOffs, credentials, gate, parseCookie: (header) => app.parseCookie(header) });
@@ -224,6 +244,7 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
   app.addHook('preClose', async () => {
     clearInterval(sweep);
     clearInterval(poll);
+    clearInterval(presenceBeat);
     presence.close();
     unpublish();
     stopRevocations();

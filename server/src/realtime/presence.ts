@@ -65,6 +65,11 @@ export class MemoryPresence implements PresenceRegistry {
   hasListReaders(stream: StreamName): boolean {
     return (this.listReaders.get(stream)?.size ?? 0) > 0;
   }
+
+  /** The streams someone is present in. */
+  occupied(): StreamName[] {
+    return [...this.streams.keys()];
+  }
 }
 
 /** How long a room's presence changes are gathered before they go out: a burst of joins (a restart's reconnects) is one message per socket, not one per join. */
@@ -111,6 +116,11 @@ export class Presence {
     void socket.leave(rooms.presenceList(stream));
     this.pending.get(stream)?.joiners.delete(socket.id);
     if (this.registry.leave(stream, socket.data.user.id, socket.id)) this.batch(stream);
+  }
+
+  /** Presence of `stream` changed elsewhere (another node): its room is told with the next batch. */
+  changed(stream: StreamName): void {
+    if (stream.startsWith('incident:')) this.batch(stream);
   }
 
   /** Stops the batches waiting to go out (the server is closing). */
