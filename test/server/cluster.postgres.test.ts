@@ -150,29 +150,6 @@ describe.runIf(runPostgresTests)('three nodes on one PostgreSQL database', () =>
     expect(closedAt.every((at) => at > 0 && at - start <= 5_000), `closed after ${closedAt.map((at) => (at ? (at - start).toFixed(0) : 'never')).join(', ')} ms`).toBe(true);
   }, 30_000);
 
-  it('answers /readyz 503 while the database refuses connections, and 200 again once it takes them, without a restart', async () => {
-    const app = apps[2] as FastifyInstance;
-    const ready = async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode;
-    expect(await ready()).toBe(200);
-    const admin = new pg.Client({ connectionString: postgresAdminUrl });
-    await admin.connect();
-    const name = db.name;
-    try {
-      // No new connection, and the existing ones of the nodes ended: as a database gone away.
-      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
-      expect(await ready()).toBe(503);
-      const problem = await app.inject({ method: 'GET', url: '/readyz' });
-      expect(problem.headers['content-type']).toContain('application/problem+json');
-    } finally {
-      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
-      await admin.end();
-    }
-    const deadline = performance.now() + 10_000;
-    while ((await ready()) !== 200 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(await ready()).toBe(200);
-  }, 30_000);
-
   it('shows a room the people present on every node, and drops those who leave on another node', async () => {
     const incident = await openIncident(t, cast.lead);
     await t.app.inject({ method: 'PUT', url: `/api/v1/incidents/${incident.id}/members/${cast.member.user.id}`, headers: { cookie: cast.lead.cookie } });
@@ -195,5 +172,41 @@ describe.runIf(runPostgresTests)('three nodes on one PostgreSQL database', () =>
     onB.close();
     await until(() => JSON.stringify(seenByA.at(-1)) === JSON.stringify([cast.member.user.id]), 'the member on node a sees them leave');
     onA.close();
+  }, 30_000);
+
+  it('counts wrong passwords across nodes: a guesser spreading them over the nodes is held as on one', async () => {
+    const guess = (i: number) =>
+      (apps[i % apps.length] as FastifyInstance).inject({ method: 'POST', url: '/api/v1/session', payload: { username: cast.jpMember.user.username, password: `wrong guess ${i}` }, remoteAddress: '203.0.113.7' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await guess(i)).statusCode);
+    // Ten wrong passwords from one address (on three nodes) are answered 401; past them, 429 on any node.
+    expect(statuses).toEqual([...Array(10).fill(401), 429, 429]);
+    // Another address is not held.
+    const elsewhere = await (apps[1] as FastifyInstance).inject({ method: 'POST', url: '/api/v1/session', payload: { username: cast.jpMember.user.username, password: cast.jpMember.password }, remoteAddress: '198.51.100.9' });
+    expect(elsewhere.statusCode).toBe(200);
+  });
+
+  // Last: it ends every connection of the nodes to the database.
+  it('answers /readyz 503 while the database refuses connections, and 200 again once it takes them, without a restart', async () => {
+    const app = apps[2] as FastifyInstance;
+    const ready = async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode;
+    expect(await ready()).toBe(200);
+    const admin = new pg.Client({ connectionString: postgresAdminUrl });
+    await admin.connect();
+    const name = db.name;
+    try {
+      // No new connection, and the existing ones of the nodes ended: as a database gone away.
+      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+      expect(await ready()).toBe(503);
+      const problem = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(problem.headers['content-type']).toContain('application/problem+json');
+    } finally {
+      await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
+      await admin.end();
+    }
+    const deadline = performance.now() + 10_000;
+    while ((await ready()) !== 200 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await ready()).toBe(200);
   }, 30_000);
 });

@@ -1,3 +1,7 @@
+import { and, count as count_, eq, gt, lt } from 'drizzle-orm';
+import { hmacHex } from './server-secret.ts';
+import type { ServiceContext } from '../services.ts';
+
 /** Seconds of the first hold once over the per-address limit; it doubles with each failure past it. */
 const FIRST_WAIT_S = 2;
 
@@ -22,33 +26,23 @@ export interface ThrottleLimits {
  * - **Per name: a ceiling.** Past `perName` wrong passwords from all addresses together, wrong
  *   passwords are answered 429 with a growing Retry-After, but the password is still checked
  *   and the right one signs in: a distributed guesser cannot lock the owner out.
+ *
+ * Failures and holds are kept in the database, so every node of several counts the same ones.
  */
 export class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
-  /** (name, address) → when its hold ends (ms). */
-  private readonly holds = new Map<string, number>();
-
   constructor(
     private readonly limits: ThrottleLimits,
-    private readonly clock: () => Date,
+    private readonly ctx: Pick<ServiceContext, 'db' | 't' | 'write' | 'now'>,
+    /** Keys the stored throttle keys: attempted names (perhaps a password typed in the wrong field) are not kept in clear. */
+    private readonly secret: Buffer,
   ) {}
 
-  private static pair(username: string, address: string): string {
-    return `a\u0000${username.toLowerCase()}\u0000${address}`;
+  private pair(username: string, address: string): string {
+    return hmacHex(this.secret, `a\u0000${username.toLowerCase()}\u0000${address}`);
   }
 
-  private recent(key: string): number[] {
-    const cutoff = this.clock().getTime() - this.limits.windowMs;
-    const list = (this.failures.get(key) ?? []).filter((t) => t > cutoff);
-    if (list.length === 0) this.failures.delete(key);
-    else this.failures.set(key, list);
-    return list;
-  }
-
-  private record(key: string, now: number): number {
-    const list = [...this.recent(key), now];
-    this.failures.set(key, list);
-    return list.length;
+  private name(username: string): string {
+    return hmacHex(this.secret, `n\u0000${username.toLowerCase()}`);
   }
 
   private wait(over: number): number {
@@ -56,45 +50,59 @@ export class LoginThrottle {
   }
 
   /** Seconds this name is still held from this address (0: check the password). */
-  held(username: string, address: string): number {
-    const key = LoginThrottle.pair(username, address);
-    const until = this.holds.get(key);
-    if (until === undefined) return 0;
-    const left = until - this.clock().getTime();
-    if (left <= 0) {
-      this.holds.delete(key);
-      return 0;
-    }
-    return Math.ceil(left / 1000);
+  async held(username: string, address: string): Promise<number> {
+    const { signInHolds } = this.ctx.t;
+    const [hold] = await this.ctx.db.select({ until: signInHolds.until }).from(signInHolds).where(eq(signInHolds.key, this.pair(username, address)));
+    if (!hold) return 0;
+    const left = Date.parse(hold.until) - this.ctx.now().getTime();
+    return left <= 0 ? 0 : Math.ceil(left / 1000);
   }
 
   /** Records a wrong password; returns the seconds to ask the caller to wait (0: answer 401 as usual). */
-  fail(username: string, address: string): number {
-    const name = username.toLowerCase();
-    const now = this.clock().getTime();
-    const pair = LoginThrottle.pair(name, address);
-    const fromAddress = this.record(pair, now) - this.limits.perAddress;
-    const forName = this.record(`n\u0000${name}`, now) - this.limits.perName;
-    let wait = 0;
-    if (fromAddress > 0) {
-      wait = this.wait(fromAddress);
-      this.holds.set(pair, now + wait * 1000);
-    }
-    if (forName > 0) wait = Math.max(wait, this.wait(forName));
-    return wait;
+  fail(username: string, address: string): Promise<number> {
+    const { signInFailures, signInHolds } = this.ctx.t;
+    const pair = this.pair(username, address);
+    const name = this.name(username);
+    return this.ctx.write(async (tx) => {
+      const now = this.ctx.now().getTime();
+      const at = new Date(now).toISOString();
+      const since = new Date(now - this.limits.windowMs).toISOString();
+      await tx.db.insert(signInFailures).values([
+        { key: pair, at },
+        { key: name, at },
+      ]);
+      const count = async (key: string) =>
+        (await tx.db.select({ n: count_() }).from(signInFailures).where(and(eq(signInFailures.key, key), gt(signInFailures.at, since))))[0]?.n ?? 0;
+      const fromAddress = (await count(pair)) - this.limits.perAddress;
+      const forName = (await count(name)) - this.limits.perName;
+      let wait = 0;
+      if (fromAddress > 0) {
+        wait = this.wait(fromAddress);
+        const until = new Date(now + wait * 1000).toISOString();
+        await tx.db.insert(signInHolds).values({ key: pair, until }).onConflictDoUpdate({ target: signInHolds.key, set: { until } });
+      }
+      if (forName > 0) wait = Math.max(wait, this.wait(forName));
+      return wait;
+    });
   }
 
   /** The right password from this address: its own failures are forgotten (the name's others stay). */
-  succeed(username: string, address: string): void {
-    const pair = LoginThrottle.pair(username, address);
-    this.failures.delete(pair);
-    this.holds.delete(pair);
+  async succeed(username: string, address: string): Promise<void> {
+    const { signInFailures, signInHolds } = this.ctx.t;
+    const pair = this.pair(username, address);
+    await this.ctx.write(async (tx) => {
+      await tx.db.delete(signInFailures).where(eq(signInFailures.key, pair));
+      await tx.db.delete(signInHolds).where(eq(signInHolds.key, pair));
+    });
   }
 
-  /** Drops windows and holds that have passed, so the maps do not grow without bound. */
-  sweep(): void {
-    for (const key of [...this.failures.keys()]) this.recent(key);
-    const now = this.clock().getTime();
-    for (const [key, until] of [...this.holds]) if (until <= now) this.holds.delete(key);
+  /** Drops failures past the window and holds that have ended, so the tables do not grow without bound. */
+  async sweep(): Promise<void> {
+    const { signInFailures, signInHolds } = this.ctx.t;
+    const now = this.ctx.now().getTime();
+    await this.ctx.write(async (tx) => {
+      await tx.db.delete(signInFailures).where(lt(signInFailures.at, new Date(now - this.limits.windowMs).toISOString()));
+      await tx.db.delete(signInHolds).where(lt(signInHolds.until, new Date(now).toISOString()));
+    });
   }
 }

@@ -255,6 +255,25 @@ export const actions = pgTable(
 );
 
 /**
+ * Wrong passwords of the last window, per throttle key (an HMAC of the name, or of the name and
+ * address, under the server secret: attempted names are not kept in clear), for every node.
+ */
+export const signInFailures = pgTable(
+  'sign_in_failures',
+  {
+    key: text('key').notNull(),
+    at: text('at').notNull(),
+  },
+  (t) => [index('sign_in_failures_key_at').on(t.key, t.at)],
+);
+
+/** A (name, address) pair held after too many wrong passwords: until when. */
+export const signInHolds = pgTable('sign_in_holds', {
+  key: text('key').primaryKey(),
+  until: text('until').notNull(),
+});
+
+/**
  * The table @socket.io/postgres-adapter keeps payloads in that are too large for a NOTIFY
  * (PostgreSQL only: on SQLite there is one node and no adapter). Its shape is the adapter's.
  */

@@ -249,3 +249,22 @@ export const actions = sqliteTable(
   },
   (t) => [index('actions_incident').on(t.incidentId), index('actions_owner').on(t.ownerId), index('actions_due').on(t.dueAt)],
 );
+
+/**
+ * Wrong passwords of the last window, per throttle key (an HMAC of the name, or of the name and
+ * address, under the server secret: attempted names are not kept in clear), for every node.
+ */
+export const signInFailures = sqliteTable(
+  'sign_in_failures',
+  {
+    key: text('key').notNull(),
+    at: text('at').notNull(),
+  },
+  (t) => [index('sign_in_failures_key_at').on(t.key, t.at)],
+);
+
+/** A (name, address) pair held after too many wrong passwords: until when. */
+export const signInHolds = sqliteTable('sign_in_holds', {
+  key: text('key').primaryKey(),
+  until: text('until').notNull(),
+});

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { SignIn, User } from '@lodestone/shared';
 import { z } from 'zod';
@@ -16,9 +17,9 @@ const LIMITS = { perAddress: 10, perName: 100, windowMs: 15 * 60_000 };
 
 /** Sign-in, the current session, sign-out. */
 export async function sessionRoutes(app: FastifyInstance): Promise<void> {
-  const { sessions, users, options } = app.lodestone;
-  const throttle = new LoginThrottle(LIMITS, options.clock);
-  const sweep = setInterval(() => throttle.sweep(), 60_000);
+  const { sessions, users, options, context } = app.lodestone;
+  const throttle = new LoginThrottle(LIMITS, context, options.secret ?? randomBytes(32));
+  const sweep = setInterval(() => void throttle.sweep().catch(() => undefined), 60_000);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
 
@@ -39,18 +40,18 @@ export async function sessionRoutes(app: FastifyInstance): Promise<void> {
       const input = parse(SignIn, request.body);
       // request.ip is the client behind a trusted proxy (TRUST_PROXY), else the peer address.
       // A (name, address) held after too many wrong passwords is not even checked: each check is a guess.
-      const held = throttle.held(input.username, request.ip);
+      const held = await throttle.held(input.username, request.ip);
       if (held > 0) throw problems.rateLimited(held, `Too many failed sign-ins for this name from this address; try again in ${held} s.`);
       // Past the name's ceiling (all addresses) the password is still checked: the right one signs in.
       const result = await sessions.signIn(input.username, input.password);
       if (!result) {
-        const wait = throttle.fail(input.username, request.ip);
+        const wait = await throttle.fail(input.username, request.ip);
         if (wait > 0) throw problems.rateLimited(wait, `Too many failed sign-ins for this name; try again in ${wait} s.`);
         throw problems.unauthorized('The username or password is wrong.');
       }
       // The right password of a disabled account: say so (only the password's holder learns it).
       if (result === DISABLED) throw problems.accountDisabled('sign-in');
-      throttle.succeed(input.username, request.ip);
+      await throttle.succeed(input.username, request.ip);
       // A sign-in always starts a new session; one the browser already held ends here.
       if (request.auth?.sessionId) await sessions.end(request.auth.sessionId);
       // Path=/, no Domain: what the __Host- prefix (HTTPS) requires.
