@@ -186,6 +186,30 @@ describe.runIf(runPostgresTests)('three nodes on one PostgreSQL database', () =>
     expect(elsewhere.statusCode).toBe(200);
   });
 
+  it('caps a session’s sockets across nodes: spread over three nodes it still gets 10, and another once one closes', async () => {
+    const cookie = await signIn(apps[0] as FastifyInstance, cast.liaison.user.username, cast.liaison.password);
+    const settle = () => new Promise((r) => setTimeout(r, 600));
+    const open: ClientSocket[] = [];
+    const refused: string[] = [];
+    for (const url of urls) {
+      for (let i = 0; i < 4; i++) {
+        try {
+          open.push(await connectSocket(url, { cookie }));
+        } catch (error) {
+          refused.push((error as Error).message);
+        }
+      }
+      await settle();
+    }
+    expect(open).toHaveLength(10);
+    expect(refused).toEqual(['too many requests', 'too many requests']);
+    open.shift()?.close();
+    await settle();
+    open.push(await connectSocket(urls[2] ?? '', { cookie }));
+    expect(open.filter((s) => s.connected)).toHaveLength(10);
+    for (const socket of open) socket.close();
+  }, 30_000);
+
   // Last: it ends every connection of the nodes to the database.
   it('answers /readyz 503 while the database refuses connections, and 200 again once it takes them, without a restart', async () => {
     const app = apps[2] as FastifyInstance;

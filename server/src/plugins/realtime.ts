@@ -24,6 +24,7 @@ import type pg from 'pg';
 import type { StreamName } from '@lodestone/shared';
 import { Feeds, type Offered } from '../realtime/feed.ts';
 import { postgresAdapter } from '../realtime/pg-adapter.ts';
+import { BUDGET_FLUSH_MS, BUDGET_HEARTBEAT_MS, ClusterCredentialBudgets, type BudgetAnnouncement } from '../realtime/cluster-budgets.ts';
 import { ClusterPresence, PRESENCE_HEARTBEAT_MS, type PresenceAnnouncement } from '../realtime/cluster-presence.ts';
 
 export type { SocketData, RealtimeServer } from '../realtime/types.ts';
@@ -74,6 +75,10 @@ const EVENTS_COMMITTED = 'lodestone:events';
 /** The adapter's messages between nodes about presence: a change, and everyone present on a node. */
 const PRESENCE_CHANGED = 'lodestone:presence';
 const PRESENCE_ALL = 'lodestone:presence-all';
+
+/** The adapter's messages between nodes about credential budgets: what changed, and all of a node's sockets. */
+const BUDGETS_CHANGED = 'lodestone:budgets';
+const BUDGETS_ALL = 'lodestone:budgets-all';
 
 /** Announcements up to this size carry the events' texts (a NOTIFY holds under 8,000 bytes). */
 const ANNOUNCE_TEXT_BYTES = 6_000;
@@ -132,7 +137,21 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
 
   const frameAcks = new FrameAcks(await frameAcksWork(app));
   const cutOffs: CutOffLedger = new MemoryCutOffs(limits);
-  const credentials: CredentialBudgets = new MemoryCredentialBudgets(limits);
+  // Per credential; with several nodes, what the other nodes' sockets hold and draw counts too.
+  const clusterBudgets = cluster
+    ? new ClusterCredentialBudgets(limits, cluster.nodeId, (announcement, whole) => io.serverSideEmit(whole ? BUDGETS_ALL : BUDGETS_CHANGED, announcement))
+    : null;
+  const credentials: CredentialBudgets = clusterBudgets ?? new MemoryCredentialBudgets(limits);
+  let budgetFlush: ReturnType<typeof setInterval> | undefined;
+  let budgetBeat: ReturnType<typeof setInterval> | undefined;
+  if (clusterBudgets) {
+    io.on(BUDGETS_CHANGED, (announcement: BudgetAnnouncement) => clusterBudgets.receive(announcement, false));
+    io.on(BUDGETS_ALL, (announcement: BudgetAnnouncement) => clusterBudgets.receive(announcement, true));
+    budgetFlush = setInterval(() => clusterBudgets.flush(), BUDGET_FLUSH_MS);
+    budgetFlush.unref();
+    budgetBeat = setInterval(() => clusterBudgets.heartbeat(), BUDGET_HEARTBEAT_MS);
+    budgetBeat.unref();
+  }
   const budgets: BudgetStore = new CredentialBudgetStore(limits, credentials);
   app.decorate('socketGuards', { credentials, gate });
   // Presence counts this node's sockets; with several nodes, also what the others announce.
@@ -245,6 +264,8 @@ export const realtimePlugin = fp(async (app: FastifyInstance, options: RealtimeO
     clearInterval(sweep);
     clearInterval(poll);
     clearInterval(presenceBeat);
+    clearInterval(budgetFlush);
+    clearInterval(budgetBeat);
     presence.close();
     unpublish();
     stopRevocations();

@@ -36,6 +36,11 @@ export interface CredentialBudgets {
   sweep(): void;
 }
 
+/** The sockets a credential may have open at once. */
+export function socketCap(limits: CredentialLimits, credential: string): number {
+  return credential.startsWith('token:') ? limits.socketsPerToken : limits.socketsPerSession;
+}
+
 /** A token bucket; times are `performance.now()` milliseconds. */
 class Bucket {
   private tokens: number;
@@ -104,8 +109,7 @@ export class MemoryCredentialBudgets implements CredentialBudgets {
 
   openSocket(credential: string): (() => void) | null {
     const ledger = this.ledger(credential);
-    const cap = credential.startsWith('token:') ? this.limits.socketsPerToken : this.limits.socketsPerSession;
-    if (ledger.sockets >= cap) return null;
+    if (ledger.sockets >= socketCap(this.limits, credential)) return null;
     ledger.sockets++;
     let released = false;
     return () => {
@@ -134,6 +138,19 @@ export class MemoryCredentialBudgets implements CredentialBudgets {
 
   sockets(credential: string): number {
     return this.ledgers.get(credential)?.sockets ?? 0;
+  }
+
+  /** Draws on a credential's buckets what its sockets on other nodes drew (several nodes). */
+  charge(credential: string, subscribes: number, catchUpBytes: number): void {
+    const now = this.now();
+    const ledger = this.ledger(credential);
+    if (subscribes > 0) ledger.subscribes.take(subscribes, now);
+    if (catchUpBytes > 0) ledger.catchUp.take(catchUpBytes, now);
+  }
+
+  /** Credentials with sockets open here, and how many. */
+  open(): [string, number][] {
+    return [...this.ledgers].filter(([, ledger]) => ledger.sockets > 0).map(([credential, ledger]) => [credential, ledger.sockets]);
   }
 
   sweep(): void {
