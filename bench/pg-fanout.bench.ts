@@ -3,10 +3,12 @@ import { ratioRow, runLoad, target } from './lib/compare.ts';
 import { nodesRow, quick, rounds, type PgSystem } from './lib/pg-systems.ts';
 
 type Fanout = { latencies: number[]; incomplete: number };
+/** Alerts posted (at the same rate) before the measured ones, on every system: a fresh node's first requests open its pool's connections. */
+const WARMUP = 20;
 
 /**
  * Fan-out on PostgreSQL: POST an alert → received by the last of N subscribed clients (N = 100,
- * 500), 20 alerts a second, 200 alerts, each system on a fresh database of its own. One node:
+ * 500), 20 alerts a second, 200 alerts after 20 not measured, each system on a fresh database of its own. One node:
  * Lodestone beside the raw PostgreSQL baseline. Two nodes of one database: the alerts POSTed to
  * node a, the N clients on node b (every event crosses the adapter), beside Lodestone on one node
  * (and the baseline's two nodes beside its one). Two rounds, the order of the four systems turning;
@@ -24,7 +26,7 @@ export default async function pgFanoutBench(): Promise<BenchResult> {
       if (!a) throw new Error('no node');
       // Two nodes: readers on b (its URL), the poster on a.
       const job = b ? { ...target(b), postUrls: [a.url] } : target(a);
-      return runLoad<Fanout>({ type: 'fanout', target: job, clients, rate: 20, count });
+      return runLoad<Fanout>({ type: 'fanout', target: job, clients, rate: 20, count, warmup: WARMUP });
     });
     const q = (system: PgSystem, p: number) => median(result[system].map((r) => percentile(r.latencies, p)));
     details[clients] = Object.fromEntries(
