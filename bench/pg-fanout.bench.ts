@@ -1,6 +1,6 @@
 import { median, percentile, type BenchResult, type Row } from './lib/report.ts';
 import { ratioRow, runLoad, target } from './lib/compare.ts';
-import { nodesRow, quick, rounds, type PgSystem } from './lib/pg-systems.ts';
+import { nodesRow, notRun, postgresAnswers, quick, rounds, type PgSystem } from './lib/pg-systems.ts';
 
 type Fanout = { latencies: number[]; incomplete: number };
 /** Alerts posted (at the same rate) before the measured ones, on every system: a fresh node's first requests open its pool's connections. */
@@ -15,6 +15,7 @@ const WARMUP = 20;
  * the median of the rounds' p50 and p99. BENCH_QUICK=1: one round, N=100, 40 alerts.
  */
 export default async function pgFanoutBench(): Promise<BenchResult> {
+  if (!(await postgresAnswers())) return notRun('pg-fanout', 'fan-out (PostgreSQL)');
   const rows: Row[] = [];
   const details: Record<string, unknown> = {};
   const sizes = quick ? [100] : [100, 500];

@@ -1,6 +1,6 @@
 import { median, type BenchResult } from './lib/report.ts';
 import { ratioRow, runLoad, target } from './lib/compare.ts';
-import { nodesRow, quick, rounds, type PgSystem } from './lib/pg-systems.ts';
+import { nodesRow, notRun, postgresAnswers, quick, rounds, type PgSystem } from './lib/pg-systems.ts';
 
 type Throughput = { perSecond: number; done: number; errors: number };
 
@@ -12,6 +12,7 @@ type Throughput = { perSecond: number; done: number; errors: number };
  * the order of the four systems turning; the median. BENCH_QUICK=1: one round of 2 s.
  */
 export default async function pgThroughputBench(): Promise<BenchResult> {
+  if (!(await postgresAnswers())) return notRun('pg-throughput', 'throughput (PostgreSQL)');
   const systems: PgSystem[] = ['lodestone', 'baseline', 'lodestone-2', 'baseline-2'];
   const result = await rounds(quick ? 1 : 2, systems, 100, (_system, nodes) => {
     const [a] = nodes;

@@ -1,5 +1,6 @@
-import { fmt, type Row } from './report.ts';
-import { startLodestonePostgresCluster, startPostgresBaselineCluster, type RunningServer } from './servers.ts';
+import pg from 'pg';
+import { fmt, type BenchResult, type Row } from './report.ts';
+import { benchPostgresAdminUrl, startLodestonePostgresCluster, startPostgresBaselineCluster, type RunningServer } from './servers.ts';
 
 /**
  * The systems the PostgreSQL benchmarks compare, each on a fresh database of its own: Lodestone and
@@ -57,4 +58,24 @@ export function nodesRow(benchmark: string, measure: string, two: number, one: n
     target: bound ? `${bound.higher ? '≥' : '≤'} ${bound.value}×` : undefined,
     met: bound ? (bound.higher ? ratio >= bound.value : ratio <= bound.value) : undefined,
   };
+}
+
+/** Whether the PostgreSQL server the benchmarks create their databases on answers (within 3 s). */
+export async function postgresAnswers(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: benchPostgresAdminUrl, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The result of a PostgreSQL benchmark that could not run: no PostgreSQL server answered. */
+export function notRun(name: string, benchmark: string): BenchResult {
+  const { host } = new URL(benchPostgresAdminUrl);
+  return { name, rows: [{ benchmark, measure: `not run: no PostgreSQL server answered at ${host} (LODESTONE_BENCH_POSTGRES)`, lodestone: '—' }] };
 }
