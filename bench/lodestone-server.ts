@@ -5,8 +5,13 @@
 // accounts (1,000 unless told), for subscribers. The database is seeded by a process of its own
 // first (`--seed-only`), so that the server starts on it as a real server starts on its database,
 // without the memory that creating a thousand accounts leaves behind.
-//   node bench/lodestone-server.js <db file> [--entries N] [--actions N] [--readers N] [--client]
+// On PostgreSQL (DATABASE_URL=postgres://…, with LODESTONE_SECRET and LODESTONE_NODE_ID, as a real
+// node runs; the db file argument is then unused) several nodes share one database: the first seeds
+// it, the others start on it with `--seeded <file>`, a file holding the first one's JSON line
+// (the incident and the readers' tokens, which are good on every node of the database).
+//   node bench/lodestone-server.js <db file> [--entries N] [--actions N] [--readers N] [--client] [--seeded FILE]
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +29,9 @@ const actions = actionsArg > 0 ? Number(process.argv[actionsArg + 1]) : 0;
 const readersArg = process.argv.indexOf('--readers');
 const readerCount = readersArg > 0 ? Number(process.argv[readersArg + 1]) : 1000;
 const seedOnly = process.argv.includes('--seed-only');
+const seededArg = process.argv.indexOf('--seeded');
+const seededFile = seededArg > 0 ? process.argv[seededArg + 1] : undefined;
+const postgresUrl = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined;
 
 interface Seeded {
   incidentId: string;
@@ -33,7 +41,8 @@ interface Seeded {
 /** The app on the benchmark's database (created and migrated by whichever process opens it first). */
 function open() {
   return buildApp({
-    databaseUrl: `file:${path}`,
+    databaseUrl: postgresUrl ?? `file:${path}`,
+    ...(postgresUrl ? { secret: process.env.LODESTONE_SECRET, nodeId: process.env.LODESTONE_NODE_ID } : {}),
     adminPassword: 'bench-admin-password',
     passwordLog2N: 10,
     clientDir: process.argv.includes('--client') && !seedOnly ? undefined : null,
@@ -77,8 +86,11 @@ if (seedOnly) {
   process.exit(0);
 }
 
-// The server starts on the database the seeding process (this script, --seed-only) has just made.
-const seedOutput = execFileSync(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2), '--seed-only'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+// The server starts on the database the seeding process (this script, --seed-only) has just made,
+// or (another node of a PostgreSQL database) on the one the first node seeded.
+const seedOutput = seededFile
+  ? readFileSync(seededFile, 'utf8')
+  : execFileSync(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2), '--seed-only'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 const { incidentId, readers } = JSON.parse(seedOutput.trim().split('\n').at(-1) ?? '{}') as Seeded;
 const app = await open();
 await app.listen({ port: 0, host: '127.0.0.1' });

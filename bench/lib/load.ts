@@ -10,37 +10,47 @@ interface Target {
   incidentId?: string;
   /** Lodestone: an API token per distinct subscriber account. */
   readers?: string[];
+  /**
+   * Several nodes of one database (PostgreSQL): mutations go to these servers instead of `url`
+   * (the i-th post, or writer i, to `postUrls[i % length]`), subscriber i connects to
+   * `readUrls[i % length]`. Both default to `[url]`.
+   */
+  postUrls?: string[];
+  readUrls?: string[];
 }
 type Job =
-  | { type: 'fanout'; target: Target; clients: number; rate: number; count: number }
+  | { type: 'fanout'; target: Target; clients: number; rate: number; count: number; warmup?: number }
   | { type: 'export-loop'; target: Target; seconds: number }
   | { type: 'latency'; target: Target; clients: number; rate: number; seconds: number }
-  | { type: 'throughput'; target: Target; clients: number; concurrency: number; seconds: number }
+  | { type: 'throughput'; target: Target; clients: number; concurrency: number; seconds: number; warmupSeconds?: number }
   | { type: 'connections'; target: Target; clients: number; holdMs: number }
   | { type: 'catchup'; target: Target; missed: number[]; repeat: number };
 
 const job = JSON.parse(process.argv[2] ?? '{}') as Job;
 const { target } = job;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const postUrls = target.postUrls?.length ? target.postUrls : [target.url];
+const readUrls = target.readUrls?.length ? target.readUrls : [target.url];
 
-async function signIn(username: string): Promise<string> {
-  const res = await fetch(`${target.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'bench-password' }) });
+async function signIn(username: string, url = target.url): Promise<string> {
+  const res = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'bench-password' }) });
   const cookie = res.headers.get('set-cookie')?.split(';')[0];
   if (!res.ok || !cookie) throw new Error(`sign-in failed: ${res.status}`);
   return cookie;
 }
 
-const cookies = target.kind === 'lodestone' ? { reader: await signIn('bench0'), writer: await signIn('bench1') } : { reader: '', writer: '' };
+const cookies = target.kind === 'lodestone' ? { reader: await signIn('bench0', readUrls[0]), writer: await signIn('bench1', postUrls[0]) } : { reader: '', writer: '' };
 const stream = (kind: 'alerts' | 'room') => (target.kind === 'lodestone' ? (kind === 'alerts' ? 'alerts' : `incident:${target.incidentId}`) : kind);
 
-/** One mutation as each system takes it: an alert or a note. */
-function post(kind: 'alerts' | 'room', title: string): Promise<Response> {
+/** One mutation as each system takes it: an alert or a note (to `postUrls[writer % length]`). */
+function post(kind: 'alerts' | 'room', title: string, writer = 0): Promise<Response> {
   // Both systems get the same request body; each answers and broadcasts its own event.
   const body = JSON.stringify(kind === 'alerts' ? { mineral: 'gallium', type: 'price_spike', severity: 'moderate', title, body: 'benchmark' } : { body: title });
+  const base = postUrls[writer % postUrls.length] ?? target.url;
   if (target.kind === 'baseline') {
-    return fetch(`${target.url}/streams/${kind}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return fetch(`${base}/streams/${kind}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   }
-  const url = kind === 'alerts' ? `${target.url}/api/v1/alerts` : `${target.url}/api/v1/incidents/${target.incidentId}/messages`;
+  const url = kind === 'alerts' ? `${base}/api/v1/alerts` : `${base}/api/v1/incidents/${target.incidentId}/messages`;
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookies.writer }, body });
 }
 
@@ -55,14 +65,14 @@ function post(kind: 'alerts' | 'room', title: string): Promise<Response> {
  */
 async function subscribers(n: number, kind: 'alerts' | 'room', onEvent?: (client: number, packet: string) => void): Promise<WebSocket[]> {
   const sockets: WebSocket[] = [];
-  const url = `${target.url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
+  const wsUrl = (i: number) => `${(readUrls[i % readUrls.length] ?? target.url).replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
   const subscribe = `420${JSON.stringify(['subscribe', { stream: stream(kind), presence: 'changes' }])}`;
   const readers = target.readers ?? [];
   if (target.kind === 'lodestone' && readers.length < n) throw new Error(`${n} subscribers need ${n} reader accounts; the server has ${readers.length}`);
   const connectOne = (i: number) =>
     new Promise<WebSocket>((resolve, reject) => {
       const token = readers[i];
-      const ws = new WebSocket(url, { headers: !token && cookies.reader ? { cookie: cookies.reader } : {}, perMessageDeflate: false });
+      const ws = new WebSocket(wsUrl(i), { headers: !token && cookies.reader ? { cookie: cookies.reader } : {}, perMessageDeflate: false });
       ws.on('error', reject);
       ws.on('message', (data: Buffer) => {
         const type = data[0];
@@ -96,6 +106,15 @@ async function fanout(j: Extract<Job, { type: 'fanout' }>) {
   });
   await sleep(300);
   const interval = 1000 / j.rate;
+  // `warmup` alerts first at the same rate, not measured (a fresh server's first requests open its
+  // database connections and compile its code); their titles are not fan-out titles.
+  const warmups: Promise<unknown>[] = [];
+  for (let i = 0; i < (j.warmup ?? 0); i++) {
+    warmups.push(post('alerts', `warmup ${i}`, i).then((r) => r.arrayBuffer()));
+    await sleep(interval);
+  }
+  await Promise.all(warmups);
+  if (warmups.length) await sleep(300);
   const start = performance.now();
   const posts: Promise<unknown>[] = [];
   for (let i = 0; i < j.count; i++) {
@@ -104,7 +123,7 @@ async function fanout(j: Extract<Job, { type: 'fanout' }>) {
     if (wait > 0) await sleep(wait);
     const title = `fanout-${i}`;
     sent.set(title, { t0: performance.now(), seen: 0, last: 0 });
-    posts.push(post('alerts', title).then((r) => r.arrayBuffer()));
+    posts.push(post('alerts', title, i).then((r) => r.arrayBuffer()));
   }
   await Promise.all(posts);
   const deadline = performance.now() + 10_000;
@@ -128,7 +147,7 @@ async function latency(j: Extract<Job, { type: 'latency' }>) {
     if (wait > 1) await sleep(wait);
     const t0 = performance.now();
     pending.push(
-      post('room', `note ${i}`).then(async (r) => {
+      post('room', `note ${i}`, i).then(async (r) => {
         await r.arrayBuffer();
         if (r.status >= 300) errors++;
         times.push(performance.now() - t0);
@@ -146,16 +165,23 @@ async function throughput(j: Extract<Job, { type: 'throughput' }>) {
   await sleep(300);
   let done = 0;
   let errors = 0;
-  const end = performance.now() + j.seconds * 1000;
+  let end = performance.now() + (j.warmupSeconds ?? 0) * 1000;
+  let i = 0;
   const worker = async (w: number) => {
-    let i = 0;
     while (performance.now() < end) {
-      const r = await post('room', `w${w}-${i++}`);
+      const r = await post('room', `w${w}-${i++}`, w);
       await r.arrayBuffer();
       if (r.status >= 300) errors++;
       else done++;
     }
   };
+  // `warmupSeconds` of the same load first, not counted.
+  if (j.warmupSeconds) {
+    await Promise.all(Array.from({ length: j.concurrency }, (_, w) => worker(w)));
+    done = 0;
+    errors = 0;
+  }
+  end = performance.now() + j.seconds * 1000;
   const start = performance.now();
   await Promise.all(Array.from({ length: j.concurrency }, (_, w) => worker(w)));
   const seconds = (performance.now() - start) / 1000;

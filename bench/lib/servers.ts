@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,12 @@ export async function startServer(kind: 'lodestone' | 'baseline', extra: string[
   const dir = mkdtempSync(join(tmpdir(), `lodestone-bench-${kind}-`));
   // Both servers run as plain Node (Lodestone's own code as `npm start` runs it: compiled).
   const script = transpileForNode(fileURLToPath(new URL(kind === 'lodestone' ? '../lodestone-server.ts' : '../baseline/server.ts', import.meta.url)));
-  const child: ChildProcess = spawn(process.execPath, [script, join(dir, 'bench.db'), ...extra], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return spawnServer(kind, script, [join(dir, 'bench.db'), ...extra], process.env, () => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** A benchmark server's process: resolves with its first JSON line once it prints it (it listens). */
+async function spawnServer(kind: 'lodestone' | 'baseline', script: string, args: string[], env: NodeJS.ProcessEnv, cleanUp: () => void): Promise<RunningServer> {
+  const child: ChildProcess = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'], env });
   const waiting: ((ms: number) => void)[] = [];
   const info = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let out = '';
@@ -41,7 +46,10 @@ export async function startServer(kind: 'lodestone' | 'baseline', extra: string[
         else if (line.startsWith('{')) resolve(JSON.parse(line) as Record<string, unknown>);
       }
     });
-    child.on('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+    child.on('exit', (code) => {
+      cleanUp();
+      reject(new Error(`${kind} server exited with ${code}`));
+    });
   });
   const pid = Number(info.pid ?? child.pid ?? 0);
   return {
@@ -65,8 +73,12 @@ export async function startServer(kind: 'lodestone' | 'baseline', extra: string[
       }),
     stop: () =>
       new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          cleanUp();
+          return resolve();
+        }
         child.once('exit', () => {
-          rmSync(dir, { recursive: true, force: true });
+          cleanUp();
           resolve();
         });
         child.kill('SIGTERM');
@@ -191,4 +203,81 @@ export async function startPostgresBaselineCluster(count = 2): Promise<PostgresB
     throw failed.reason;
   }
   return { database, nodes, stop };
+}
+
+/** Resolves once a process whose application_name is `applicationName` LISTENs on `databaseUrl` (its Socket.IO adapter). */
+async function untilListening(databaseUrl: string, applicationName: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    for (let waited = 0; ; waited += 20) {
+      const listening = await client.query("SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'", [applicationName]);
+      if (listening.rowCount) return;
+      if (waited > 10_000) throw new Error(`${applicationName}: the adapter did not LISTEN within 10 s`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Starts one Lodestone node (bench/lodestone-server.ts) in its own process on 127.0.0.1, on the
+ * PostgreSQL database `databaseUrl` as a real node runs (DATABASE_URL, LODESTONE_SECRET,
+ * LODESTONE_NODE_ID); resolves when it listens and its adapter LISTENs. Without `seeded` it seeds
+ * the database first (accounts, incident, `--readers` tokens); with it (the path of a file holding
+ * another node's seeding, `{incidentId, readers}`) it starts on that node's data.
+ */
+export async function startLodestonePostgres(databaseUrl: string, nodeId: string, secret: string, options: { seeded?: string; extra?: string[] } = {}): Promise<RunningServer> {
+  const script = transpileForNode(fileURLToPath(new URL('../lodestone-server.ts', import.meta.url)));
+  const env = { ...process.env, DATABASE_URL: databaseUrl, LODESTONE_SECRET: secret, LODESTONE_NODE_ID: nodeId };
+  const args = ['unused.db', ...(options.extra ?? []), ...(options.seeded ? ['--seeded', options.seeded] : [])];
+  const server = await spawnServer('lodestone', script, args, env, () => undefined);
+  try {
+    await untilListening(databaseUrl, `lodestone:${nodeId}`);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  server.info.nodeId = nodeId;
+  return server;
+}
+
+export interface LodestonePostgresCluster {
+  database: BenchDatabase;
+  /** Node `a`, `b`, … in that order, all on `database`. */
+  nodes: RunningServer[];
+  /** Their URLs, in the same order. */
+  urls: string[];
+  /** Stops every node, then drops the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh PostgreSQL database and `count` Lodestone nodes on it (ids a, b, …, one LODESTONE_SECRET
+ * of 48 characters for all): node a seeds it, then the others start, one after the other, on
+ * what it seeded (each node's `info` carries the same incident and reader tokens).
+ */
+export async function startLodestonePostgresCluster(count = 1, extra: string[] = []): Promise<LodestonePostgresCluster> {
+  const database = await freshBenchPostgresDatabase();
+  const secret = randomBytes(36).toString('base64');
+  const dir = mkdtempSync(join(tmpdir(), 'lodestone-bench-pg-'));
+  const nodes: RunningServer[] = [];
+  const stop = async () => {
+    await Promise.all(nodes.map((node) => node.stop()));
+    rmSync(dir, { recursive: true, force: true });
+    await database.drop();
+  };
+  try {
+    const seeded = join(dir, 'seeded.json');
+    for (let i = 0; i < count; i++) {
+      const node = await startLodestonePostgres(database.url, String.fromCharCode(97 + i), secret, { extra, seeded: i === 0 ? undefined : seeded });
+      nodes.push(node);
+      if (i === 0) writeFileSync(seeded, `${JSON.stringify({ incidentId: node.info.incidentId, readers: node.info.readers })}\n`);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { database, nodes, urls: nodes.map((n) => n.url), stop };
 }
