@@ -114,8 +114,8 @@ export class EventLog {
 
   /**
    * Group commit: changes that arrive in the same tick (and, while a batch commits, those that
-   * arrive meanwhile) run in one write transaction, each in its own savepoint (a change that
-   * throws rolls back alone and rejects alone), and share one COMMIT, one fsync. Every promise
+   * arrive meanwhile) run in one write transaction, each in its own savepoint when there are
+   * several (a change that throws rolls back alone and rejects alone), and share one COMMIT, one fsync. Every promise
    * resolves only after that COMMIT; events are published in order after it. With
    * synchronous=FULL the fsync is most of a change's cost. A change awaits only the database
    * inside its transaction: whatever else it needs (hashing a password) it does before.
@@ -137,10 +137,16 @@ export class EventLog {
     this.flushing = true;
     const at = this.clock().toISOString();
     const outcomes: { tx: Tx; ok: boolean; value: unknown }[] = [];
+    // A change alone in its batch needs no savepoint: if it fails, the whole transaction rolls back.
+    const alone = batch.length === 1;
     try {
       await this.store.writeBatch(async (db, savepoint) => {
         for (const job of batch) {
           const tx: Tx = { db, t: this.store.t, at: job.at ?? at, explicit: job.at !== null, pending: [], log: this };
+          if (alone) {
+            outcomes.push({ tx, ok: true, value: await job.work(tx) });
+            continue;
+          }
           try {
             outcomes.push({ tx, ok: true, value: await savepoint(() => job.work(tx)) });
           } catch (error) {

@@ -63,9 +63,9 @@ export class PgStore implements Store {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      // One round trip: BEGIN and the lock as one simple query.
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
       try {
-        await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK]);
         const db = drizzle(client, { schema }) as unknown as Db;
         await run(db, (part) => this.savepoint(client, part));
         await client.query('COMMIT');
