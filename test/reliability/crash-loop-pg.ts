@@ -39,8 +39,13 @@ export interface CrashLoopPgResult {
   retried: number;
   /** Mutations given up after 600 requests without an answer below 500. */
   gaveUp: number;
-  /** Failed requests: connection errors (refused, reset, timed out) and 5xx answers by status, with the first answer of each status. */
-  failedRequests: { connection: number; byStatus: Record<string, number>; firstAnswer: Record<string, string> };
+  /**
+   * Failed requests: connection errors (refused, reset, timed out) and 5xx answers by status,
+   * with the first answer of each status, and 5xx answers by phase ('kills': nodes killed
+   * one at a time, PostgreSQL up; 'postgres down'; 'postgres back': from its start until
+   * the next stop, or the end).
+   */
+  failedRequests: { connection: number; byStatus: Record<string, number>; firstAnswer: Record<string, string>; fiveHundredsByPhase: Record<string, number> };
   /** Mutations acknowledged while one node was down (between its kill and its ready again). */
   acknowledgedWhileANodeWasDown: number;
   postgresRestarts: {
@@ -133,7 +138,9 @@ export async function crashLoopPg(options: { kills: number; seed?: number; worke
     servers.forEach(watch);
     const cast = await seedCast(a.url, 3);
 
-    const failed = { connection: 0, byStatus: {} as Record<string, number>, firstAnswer: {} as Record<string, string> };
+    const failed = { connection: 0, byStatus: {} as Record<string, number>, firstAnswer: {} as Record<string, string>, fiveHundredsByPhase: {} as Record<string, number> };
+    /** What is happening to the cluster, for the count of 5xx answers by phase. */
+    let phase: 'kills' | 'postgres down' | 'postgres back' = 'kills';
     let retried = 0;
     let gaveUp = 0;
     let acknowledged = 0;
@@ -154,6 +161,7 @@ export async function crashLoopPg(options: { kills: number; seed?: number; worke
           }
           failed.byStatus[res.status] = (failed.byStatus[res.status] ?? 0) + 1;
           failed.firstAnswer[res.status] ??= res.text.slice(0, 300);
+          failed.fiveHundredsByPhase[phase] = (failed.fiveHundredsByPhase[phase] ?? 0) + 1;
         } catch (error) {
           if (!connectionError(error)) throw error;
           failed.connection++;
@@ -195,11 +203,13 @@ export async function crashLoopPg(options: { kills: number; seed?: number; worke
             await sleep(25);
           }
         })();
+        phase = 'postgres down';
         await db.down();
         await sleep(downMs);
         watching = false;
         await watcher;
         await db.up();
+        phase = 'postgres back';
         const back = performance.now();
         const readyAgain = await Promise.all(
           servers.map(async (s) => {
