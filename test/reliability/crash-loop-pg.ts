@@ -18,6 +18,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { io } from 'socket.io-client';
 import { PgStore } from '../../server/src/store/postgres.ts';
 import { EventLog } from '../../server/src/events/event-log.ts';
 import { freshPostgresDatabase, postgresAdminUrl } from '../helpers/postgres.ts';
@@ -57,6 +58,10 @@ export interface CrashLoopPgResult {
   } | null;
   /** Node processes that exited on their own (they must not). */
   nodeDeaths: number;
+  /** At the end (after the kills and PostgreSQL's restarts): ms from a note posted on one node to its event on a socket of the other; null if not within 5 s. */
+  crossNodeDeliveryMsAfter: { node1ToNode2: number | null; node2ToNode1: number | null };
+  /** The same under the same load before the first kill, to compare. */
+  crossNodeDeliveryMsBefore: { node1ToNode2: number | null; node2ToNode1: number | null };
   missingAfterRestart: number;
   duplicated: number;
   nonContiguousStreams: string[];
@@ -113,6 +118,33 @@ async function readyz(url: string): Promise<number> {
     return res.status;
   } catch {
     return 0;
+  }
+}
+
+/**
+ * Ms from a note posted on node `from` until a socket on node `to`, subscribed to the incident's
+ * stream, gets its event (through the adapter, or the other node's poll of the stream heads); null
+ * when it did not come within 5 s.
+ */
+async function crossNodeDeliveryMs(from: ServerProcess, to: ServerProcess, client: Client, incidentId: string): Promise<number | null> {
+  const socket = io(to.url, { path: '/socket.io', transports: ['websocket'], forceNew: true, reconnection: false, extraHeaders: { cookie: client.cookie } });
+  try {
+    await new Promise((resolve, reject) => {
+      socket.once('connect', () => resolve(undefined));
+      socket.once('connect_error', reject);
+    });
+    const stream = `incident:${incidentId}`;
+    const ack = (await socket.timeout(5000).emitWithAck('subscribe', { stream, after: 0 })) as { ok: boolean };
+    if (!ack.ok) throw new Error(`subscribe refused on ${to.url}: ${JSON.stringify(ack)}`);
+    const body = `cross-node ${randomUUID()}`;
+    const started = performance.now();
+    const arrived = new Promise<number>((resolve) => socket.on('event', (event: unknown) => JSON.stringify(event).includes(body) && resolve(performance.now() - started)));
+    const res = await new Client(from.url, client.cookie).send('POST', `/incidents/${incidentId}/messages`, { body }, randomUUID());
+    if (res.status !== 201) throw new Error(`the cross-node note was refused: ${res.status} ${res.text}`);
+    const ms = await Promise.race([arrived, sleep(5000).then(() => null)]);
+    return ms === null ? null : Math.round(ms);
+  } finally {
+    socket.close();
   }
 }
 
@@ -176,6 +208,12 @@ export async function crashLoopPg(options: { kills: number; seed?: number; worke
     const load = await startWriteLoad(cast, rand, mutate, options.workers ?? 6);
     const { acked } = load;
 
+    await sleep(500);
+    const crossNodeDeliveryMsBefore = {
+      node1ToNode2: await crossNodeDeliveryMs(a, b, cast.leads[0] as Client, cast.incidentIds[0] as string),
+      node2ToNode1: await crossNodeDeliveryMs(b, a, cast.leads[0] as Client, cast.incidentIds[0] as string),
+    };
+
     const readyTimes: number[] = [];
     let acknowledgedWhileANodeWasDown = 0;
     for (let k = 0; k < options.kills; k++) {
@@ -224,6 +262,12 @@ export async function crashLoopPg(options: { kills: number; seed?: number; worke
       }
       postgresRestarts = { restarts, downMs, nodes: perRestart, acknowledgedDuring: acknowledged - before };
     }
+
+    // Events still cross between the nodes, both ways, after all that.
+    const crossNodeDeliveryMsAfter = {
+      node1ToNode2: await crossNodeDeliveryMs(a, b, cast.leads[0] as Client, cast.incidentIds[0] as string),
+      node2ToNode1: await crossNodeDeliveryMs(b, a, cast.leads[0] as Client, cast.incidentIds[0] as string),
+    };
 
     await sleep(300);
     const stopped = await Promise.race([load.stop().then(() => true), sleep(60_000).then(() => false)]);
@@ -277,6 +321,8 @@ export async function crashLoopPg(options: { kills: number; seed?: number; worke
       acknowledgedWhileANodeWasDown,
       postgresRestarts,
       nodeDeaths,
+      crossNodeDeliveryMsBefore,
+      crossNodeDeliveryMsAfter,
       missingAfterRestart: missing,
       duplicated,
       nonContiguousStreams: gaps,
@@ -295,7 +341,8 @@ export async function crashLoopPg(options: { kills: number; seed?: number; worke
 /** Whether every promise of the run held. */
 export function crashLoopPgHeld(r: CrashLoopPgResult): boolean {
   const restartsHeld = r.postgresRestarts === null || r.postgresRestarts.nodes.every((nodes) => nodes.every((n) => n.saw503 && n.readyAgainMs !== null));
-  return r.missingAfterRestart === 0 && r.duplicated === 0 && r.gaveUp === 0 && r.nodeDeaths === 0 && r.nonContiguousStreams.length === 0 && r.chainVerifies && r.chainVerifiesByApi && restartsHeld;
+  const delivered = [r.crossNodeDeliveryMsBefore, r.crossNodeDeliveryMsAfter].every((d) => d.node1ToNode2 !== null && d.node2ToNode1 !== null);
+  return delivered && r.missingAfterRestart === 0 && r.duplicated === 0 && r.gaveUp === 0 && r.nodeDeaths === 0 && r.nonContiguousStreams.length === 0 && r.chainVerifies && r.chainVerifiesByApi && restartsHeld;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -27,6 +27,8 @@ describe.runIf(runPostgresTests)('reliability on PostgreSQL, two real server pro
         { node: 'crash-2', saw503: true, readyAgainMs: expect.any(Number) },
       ],
     ]);
+    expect(result.crossNodeDeliveryMsAfter.node1ToNode2, 'a note from node 1 reached a socket on node 2 after the restart').not.toBeNull();
+    expect(result.crossNodeDeliveryMsAfter.node2ToNode1, 'a note from node 2 reached a socket on node 1 after the restart').not.toBeNull();
     expect(result.acknowledged.total).toBeGreaterThan(0);
     expect({ missing: result.missingAfterRestart, duplicated: result.duplicated, gaveUp: result.gaveUp, nodeDeaths: result.nodeDeaths }).toEqual({ missing: 0, duplicated: 0, gaveUp: 0, nodeDeaths: 0 });
     expect(result.nonContiguousStreams).toEqual([]);
