@@ -14,6 +14,7 @@ import { SqliteStore } from '../../server/src/store/sqlite.ts';
 import { EventLog } from '../../server/src/events/event-log.ts';
 import { type Client, freePort, seedCast, ServerProcess, sleep } from './lib/server-process.ts';
 import { numberArg, random, report } from './lib/figures.ts';
+import { startWriteLoad } from './lib/write-load.ts';
 
 export interface CrashLoopResult {
   kills: number;
@@ -45,23 +46,6 @@ export async function crashLoop(options: { kills: number; seed?: number; workers
   try {
     await server.start();
     const cast = await seedCast(server.url, 3);
-    const writers = [...cast.leads, ...cast.members];
-    const posters = [...cast.leads, ...cast.members, ...cast.liaisons];
-    // One action item per incident and writer, created before the crashes start.
-    const actions: { id: string; version: number }[] = [];
-    for (const incidentId of cast.incidentIds) {
-      for (let i = 0; i < 2; i++) {
-        const action = await (cast.leads[0] as Client).ok<{ id: string; version: number }>('POST', `/incidents/${incidentId}/actions`, { title: `Action ${i} of ${incidentId}` });
-        actions.push({ id: action.id, version: action.version });
-      }
-    }
-
-    const acked = { alerts: new Set<string>(), notes: new Set<string>(), actions: new Map<string, number>() };
-    const titles = new Set<string>();
-    let attempted = 0;
-    let conflicts = 0;
-    let actionUpdates = 0;
-    let running = true;
 
     /**
      * One mutation, retried with the same Idempotency-Key and body while the server is down:
@@ -69,7 +53,6 @@ export async function crashLoop(options: { kills: number; seed?: number; workers
      */
     async function mutate(client: Client, method: string, path: string, body: unknown): Promise<{ status: number; body: unknown } | null> {
       const key = randomUUID();
-      attempted++;
       for (let attempt = 0; attempt < 400; attempt++) {
         try {
           return await client.send(method, path, body, key);
@@ -81,40 +64,8 @@ export async function crashLoop(options: { kills: number; seed?: number; workers
       return null;
     }
 
-    async function worker(n: number): Promise<void> {
-      let i = 0;
-      while (running) {
-        i++;
-        const choice = rand();
-        if (choice < 0.35) {
-          const client = posters[n % posters.length] as Client;
-          const title = `crash alert ${n}-${i}`;
-          titles.add(title);
-          const res = await mutate(client, 'POST', '/alerts', { mineral: 'gallium', type: 'price_spike', severity: 'moderate', title, body: 'crash loop' });
-          if (res && res.status === 201) acked.alerts.add((res.body as { id: string }).id);
-        } else if (choice < 0.75) {
-          const client = writers[n % writers.length] as Client;
-          const incidentId = cast.incidentIds[Math.floor(rand() * cast.incidentIds.length)] as string;
-          const res = await mutate(client, 'POST', `/incidents/${incidentId}/messages`, { body: `crash note ${n}-${i}` });
-          if (res && res.status === 201) acked.notes.add((res.body as { id: string }).id);
-        } else {
-          const client = cast.leads[n % cast.leads.length] as Client;
-          const action = actions[Math.floor(rand() * actions.length)] as { id: string; version: number };
-          const res = await mutate(client, 'PATCH', `/actions/${action.id}`, { version: action.version, title: `Updated ${n}-${i}` });
-          if (res && res.status === 200) {
-            actionUpdates++;
-            const version = (res.body as { version: number }).version;
-            action.version = Math.max(action.version, version);
-            acked.actions.set(action.id, Math.max(acked.actions.get(action.id) ?? 0, version));
-          } else if (res && res.status === 409) {
-            conflicts++;
-            action.version = (res.body as { current?: { version: number } }).current?.version ?? action.version;
-          }
-        }
-      }
-    }
-
-    const workers = Array.from({ length: options.workers ?? 6 }, (_, n) => worker(n));
+    const load = await startWriteLoad(cast, rand, mutate, options.workers ?? 6);
+    const { acked } = load;
     const readyTimes: number[] = [];
     for (let k = 0; k < options.kills; k++) {
       await sleep(150 + rand() * 900);
@@ -122,8 +73,7 @@ export async function crashLoop(options: { kills: number; seed?: number; workers
       readyTimes.push(await server.start());
     }
     await sleep(300);
-    running = false;
-    await Promise.all(workers);
+    await load.stop();
     expectExit(await server.stop());
 
     // What the database holds now, read as the server would after one more restart.
@@ -154,9 +104,9 @@ export async function crashLoop(options: { kills: number; seed?: number; workers
       return {
         kills: options.kills,
         seed,
-        acknowledged: { alerts: acked.alerts.size, notes: acked.notes.size, actionUpdates, total: acked.alerts.size + acked.notes.size + actionUpdates },
-        attempted,
-        conflicts,
+        acknowledged: { alerts: acked.alerts.size, notes: acked.notes.size, actionUpdates: load.actionUpdates, total: acked.alerts.size + acked.notes.size + load.actionUpdates },
+        attempted: load.attempted,
+        conflicts: load.conflicts,
         missingAfterRestart: missing,
         duplicated,
         nonContiguousStreams: gaps,

@@ -32,10 +32,15 @@ export class ServerProcess {
 
   constructor(
     readonly port: number,
+    /** A SQLite database file, or a `postgres://` URL. */
     readonly databaseFile: string,
     private readonly extraEnv: Record<string, string> = {},
   ) {
     this.url = `http://127.0.0.1:${port}`;
+  }
+
+  get databaseUrl(): string {
+    return /^postgres(ql)?:\/\//.test(this.databaseFile) ? this.databaseFile : `file:${this.databaseFile}`;
   }
 
   /** Starts the server and resolves with the time until /readyz answers 200 (ms). */
@@ -47,7 +52,7 @@ export class ServerProcess {
         ...process.env,
         PORT: String(this.port),
         HOST: '127.0.0.1',
-        DATABASE_URL: `file:${this.databaseFile}`,
+        DATABASE_URL: this.databaseUrl,
         LODESTONE_ADMIN_PASSWORD: ADMIN_PASSWORD,
         LODESTONE_RATE_LIMIT_PER_MINUTE: '10000000',
         LOG_LEVEL: 'error',
