@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import type { LodestoneEvent, StreamName } from '@lodestone/shared';
 import { buildApp } from '../../server/src/app.ts';
-import { ADMIN_PASSWORD, TEST_SECRET, createCast, listen, signIn, type TestApp } from '../helpers/app.ts';
+import { ADMIN_PASSWORD, TEST_SECRET, alertInput, createCast, listen, signIn, type TestApp } from '../helpers/app.ts';
 import { openIncident } from '../helpers/incidents.ts';
 import { connectSocket, subscribe, type ClientSocket } from '../helpers/sockets.ts';
 import { freshPostgresDatabase, postgresAdminUrl, runPostgresTests, type TestDatabase } from '../helpers/postgres.ts';
@@ -225,6 +225,11 @@ describe.runIf(runPostgresTests)('three nodes on one PostgreSQL database', () =>
       expect(await ready()).toBe(503);
       const problem = await app.inject({ method: 'GET', url: '/readyz' });
       expect(problem.headers['content-type']).toContain('application/problem+json');
+      // A change asked for meanwhile is told to come back (503, Retry-After), not "internal error".
+      const write = await app.inject({ method: 'POST', url: '/api/v1/alerts', headers: { cookie: cast.liaison.cookie, 'idempotency-key': 'while-away' }, payload: alertInput({ title: 'While the database is away' }) });
+      expect(write.statusCode).toBe(503);
+      expect(write.headers['retry-after']).toBe('1');
+      expect(write.headers['content-type']).toContain('application/problem+json');
     } finally {
       await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
       await admin.end();

@@ -1,7 +1,8 @@
+import { databaseUnavailable } from '../store/unavailable.ts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { IdempotentReplay } from '../events/idempotency.ts';
-import { ProblemError, type FieldError } from '../http/problem.ts';
+import { ProblemError, problems, type FieldError } from '../http/problem.ts';
 import type { FieldErrorCode } from '@lodestone/shared';
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
@@ -30,6 +31,7 @@ function invalid(detail: string, path: string, code: FieldErrorCode = 'invalid')
 /** Turns any error, Fastify's own included, into an RFC 9457 problem. */
 export function toProblem(error: unknown): ProblemError {
   if (error instanceof ProblemError) return error;
+  if (databaseUnavailable(error)) return problems.unavailable(1, 'The database does not answer just now; try again shortly (with the same Idempotency-Key, a change is applied once).');
   const e = error as Partial<FastifyError> & { status?: number };
   const status = e.statusCode ?? e.status;
   switch (e.code) {
